@@ -1,0 +1,53 @@
+# Self-documenting: `make` or `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= data/headlines.csv
+MODEL ?= models/headlines.model
+
+.DEFAULT_GOAL := help
+.PHONY: help install train evaluate corpus-check test test-fast lint format check lab clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv (if missing) and install the package with its dev tools
+
+train: $(STAMP)  ## Train on the shipped corpus, print held-out figures, write models/
+	$(BIN)/headlines train --data $(DATA) --model $(MODEL)
+
+evaluate: $(STAMP)  ## Evaluate the model on a labelled file: make evaluate DATA=path.csv
+	$(BIN)/headlines evaluate --data $(DATA) --model $(MODEL)
+
+corpus-check: $(STAMP)  ## Check the corpus: validation, floors, openings, near-duplicates
+	$(BIN)/headlines check-corpus --data $(DATA)
+
+test: $(STAMP)  ## Run the whole test suite (what CI runs)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## Run the tests except the slow end-to-end ones
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)  ## Check style with ruff
+	$(BIN)/ruff check classifier tests
+	$(BIN)/ruff format --check classifier tests
+
+format: $(STAMP)  ## Reformat with ruff
+	$(BIN)/ruff check --fix classifier tests
+	$(BIN)/ruff format classifier tests
+
+check: lint test  ## Lint, then test
+
+lab: $(STAMP)  ## Open JupyterLab on the project with the package installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	$(BIN)/jupyter lab notebooks/
+
+clean:  ## Remove the virtual environment, models and caches
+	rm -rf $(VENV) models/*.model models/*.card.md .pytest_cache .ruff_cache

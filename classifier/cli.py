@@ -1,0 +1,213 @@
+"""The `headlines` command line: thin wrappers that parse options and call library functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from classifier import __version__
+from classifier.config import DEFAULT_DATA, DEFAULT_MODEL
+from classifier.data import load_corpus, load_evaluation
+from classifier.errors import DataError, HeadlinesError
+from classifier.evaluate import evaluate, format_metrics
+from classifier.io import atomic_path, check_writable, output_format_for
+from classifier.model import classify
+from classifier.predict import predict_table, predict_to_file
+from classifier.quality import corpus_report, floor_problems
+from classifier.store import load_model, save_model
+from classifier.training import train as train_model
+
+app = typer.Typer(
+    help="Topic and tone of South Asian news headlines.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, soft_wrap=True)
+
+EXAMPLES = (
+    "KSE-100 plunges 2,000 points as rupee slides",
+    "FO summons Afghan envoy over border remarks",
+    "CTD arrests four suspects in Lahore",
+    "Indian, Pakistani troops trade fire along LoC",
+    "PCB names squad for Asia Cup",
+)
+
+
+class OutputFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    jsonl = "jsonl"
+    parquet = "parquet"
+    table = "table"
+
+
+def _fail(exc: HeadlinesError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    return typer.Exit(exc.exit_code)
+
+
+def _warn_line(message, category, filename, lineno, file=None, line=None) -> None:
+    err.print(f"warning: {message}", markup=False, highlight=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"headlines {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Topic and tone of South Asian news headlines."""
+    warnings.showwarning = _warn_line
+
+
+def _prediction_table(frame, title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    for name, justify in (("id", "right"), ("headline", "left"), ("topic", "left"), ("conf", "right"),
+                          ("tone", "right"), ("tone_label", "left")):  # fmt: skip
+        table.add_column(name, justify=justify, overflow="fold")
+    for row in frame.itertuples(index=False):
+        blank = row.topic is None or row.topic != row.topic
+        table.add_row(
+            str(row.id),
+            str(row.headline),
+            "" if blank else row.topic,
+            "" if blank else f"{row.topic_confidence:.2f}",
+            "" if blank else f"{row.tone:+.2f}",
+            "" if blank else row.tone_label,
+        )
+    return table
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Labelled corpus (CSV/TSV/JSONL/Parquet).")] = DEFAULT_DATA,
+    model: Annotated[Path, typer.Option(help="Where to write the model file.")] = DEFAULT_MODEL,
+) -> None:
+    """Train on a labelled corpus, print held-out figures, and save the model with its card.
+
+    Example: headlines train --data data/headlines.csv --model models/headlines.model
+    """
+    try:
+        model.parent.mkdir(parents=True, exist_ok=True)
+        check_writable(model)
+        corpus = load_corpus(data)
+        err.print(f"training on {data} ({len(corpus.frame)} rows)...", highlight=False)
+        fitted = train_model(corpus)
+        card_md = save_model(fitted, model)
+    except HeadlinesError as exc:
+        raise _fail(exc) from None
+    split = fitted.card["metrics"]["heldout"]["split"]
+    typer.echo(f"held-out figures ({split['heldout_rows']} rows not used for fitting, seed {split['seed']}):")
+    typer.echo(format_metrics(fitted.card["metrics"]["heldout"]))
+    typer.echo(f"model written to {model} (card: {card_md}), fitted on all {len(corpus.frame)} rows")
+    Console(soft_wrap=False).print(_prediction_table(classify(fitted, list(EXAMPLES)), "What the model says"))
+
+
+@app.command("check-corpus")
+def check_corpus(
+    data: Annotated[Path, typer.Option(help="Labelled corpus to check.")] = DEFAULT_DATA,
+) -> None:
+    """Validate a corpus and check it against the floors: counts, tone shares, openings, near-duplicates.
+
+    Example: headlines check-corpus --data data/headlines.csv
+    """
+    try:
+        corpus = load_corpus(data)
+    except HeadlinesError as exc:
+        raise _fail(exc) from None
+    typer.echo(corpus_report(corpus.frame))
+    problems = floor_problems(corpus.frame)
+    if problems:
+        raise _fail(DataError(str(data), problems))
+    typer.echo(f"{data}: meets every floor, no near-duplicates")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    data: Annotated[
+        Path, typer.Option(help="Labelled file with a headline column and topic and/or tone.")
+    ] = DEFAULT_DATA,
+    model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
+    ] = None,
+    text_column: Annotated[str, typer.Option(help="Name of the headline column.")] = "headline",
+) -> None:
+    """Score a model on a labelled file: topic accuracy, macro-F1, per-class figures, confusion; tone agreement.
+
+    Example: headlines evaluate --data my_labels.csv --json figures.json
+    """
+    try:
+        if json_path is not None:
+            check_writable(json_path)
+        fitted = load_model(model)
+        labelled = load_evaluation(data, text_column=text_column)
+        if labelled.sha256 == fitted.card.get("data", {}).get("sha256"):
+            err.print(
+                "warning: this is the model's own training data; these figures are optimistic",
+                highlight=False,
+            )
+        metrics = evaluate(fitted, labelled)
+        metrics["model"] = {"path": str(model), "created_utc": fitted.card.get("created_utc")}
+        if json_path is not None:
+            with atomic_path(json_path) as tmp:
+                tmp.write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    except HeadlinesError as exc:
+        raise _fail(exc) from None
+    typer.echo(format_metrics(metrics))
+
+
+@app.command()
+def predict(
+    input: Annotated[str, typer.Argument(help="A .txt/.csv/.tsv/.jsonl/.parquet file, or - for stdin.")],
+    model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
+    column: Annotated[str | None, typer.Option(help="Text column of a CSV/TSV/JSONL/Parquet input.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    format: Annotated[
+        OutputFormat | None,
+        typer.Option(help="Output format; default: table on a terminal, else by --output suffix, else CSV."),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Input encoding (default: UTF-8, or UTF-16 by BOM).")
+    ] = None,
+    safe_csv: Annotated[
+        bool, typer.Option(help="Prefix cells starting with = + - @ so spreadsheets do not run them.")
+    ] = False,
+) -> None:
+    """Label every headline with its topic, probabilities and tone, in input order.
+
+    Example: echo "KSE-100 plunges 2,000 points as rupee slides" | headlines predict -
+    """
+    fmt = output_format_for(output, format.value if format else None, sys.stdout.isatty())
+    try:
+        if output is not None:
+            check_writable(output)
+        fitted = load_model(model)
+        if fmt == "table":
+            frame = predict_table(fitted, input, column, encoding=encoding)
+            blank = int(frame["topic"].isna().sum())
+            Console(soft_wrap=False).print(_prediction_table(frame, f"{len(frame)} headlines"))
+        else:
+            summary = predict_to_file(
+                fitted, input, output, fmt, column, safe_csv=safe_csv, encoding=encoding
+            )
+            blank = summary.blank
+    except HeadlinesError as exc:
+        raise _fail(exc) from None
+    if blank:
+        err.print(f"warning: {blank} blank headline(s) kept as rows with empty predictions", highlight=False)

@@ -1,0 +1,47 @@
+"""Every default the package uses, in one place: labels, thresholds, paths and model parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TOPICS: tuple[str, ...] = ("diplomacy", "security", "conflict", "markets", "other")
+# Codebook order for ties (rule 5): earlier wins.
+TOPIC_PRIORITY: tuple[str, ...] = ("conflict", "security", "diplomacy", "markets", "other")
+
+TONE_VALUES: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0)
+TONE_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+TONE_THRESHOLD = 0.25  # below -0.25 negative, above +0.25 positive, neutral between
+
+DEFAULT_DATA = Path("data/headlines.csv")
+DEFAULT_MODEL = Path("models/headlines.model")
+
+TEXT_COLUMN = "headline"
+ID_COLUMN = "id"
+TOPIC_COLUMN = "topic"
+TONE_COLUMN = "tone"
+REQUIRED_CORPUS_COLUMNS: tuple[str, ...] = (ID_COLUMN, TEXT_COLUMN, TOPIC_COLUMN, TONE_COLUMN)
+OPTIONAL_CORPUS_COLUMNS: tuple[str, ...] = ("topic_alt", "country", "note")
+
+SEED = 13
+HOLDOUT_FRACTION = 0.2
+MAX_LISTED_PROBLEMS = 50
+
+# Feature and head parameters; chosen by cross-validation on the shipped corpus (see README).
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (2, 5)
+MIN_DF = 1
+TOPIC_C = 10.0
+TONE_ALPHA = 1.0
+
+CHUNK_ROWS = 50_000  # rows read, predicted and written at a time when streaming
+
+# The model-file format this version writes and can read; bump the major on breaking changes.
+MODEL_FORMAT = "headlines-classifier-model"
+MODEL_FORMAT_VERSION = "1.0"
+
+# Floors the shipped corpus must meet (checked by `headlines check-corpus` and the tests).
+CORPUS_MIN_ROWS = 1_500
+CORPUS_MIN_PER_TOPIC = {"diplomacy": 250, "security": 250, "conflict": 250, "markets": 250, "other": 250}
+CORPUS_MIN_TONE_SHARE = 0.08
+CORPUS_MAX_FIRST_WORD_SHARE = 0.03
+CORPUS_MAX_FIRST_TWO_WORDS_SHARE = 0.02

@@ -1,0 +1,409 @@
+"""Reading headlines from files or stdin in chunks, and writing predictions atomically."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+from classifier.config import CHUNK_ROWS, ID_COLUMN, TEXT_COLUMN
+from classifier.errors import InputError, OutputError
+
+STDIN = "-"
+INPUT_FORMATS = {".txt": "txt", ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                 ".parquet": "parquet", ".pq": "parquet"}  # fmt: skip
+OUTPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet", "table")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def detect_format(path: str | Path) -> str:
+    """Return the input format named by a path's suffix, or 'txt' for standard input."""
+    if str(path) == STDIN:
+        return "txt"
+    suffix = Path(path).suffix.lower()
+    if suffix not in INPUT_FORMATS:
+        known = ", ".join(sorted(INPUT_FORMATS))
+        raise InputError(f"{path}: unknown file type {suffix or '(none)'!r}; use one of {known}")
+    return INPUT_FORMATS[suffix]
+
+
+def sniff_encoding(head: bytes) -> str:
+    """Pick a decoder from a byte-order mark: UTF-16 or UTF-8 (BOM optional)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8-sig"
+
+
+def _first_bad_byte(path: Path, encoding: str) -> tuple[int, int]:
+    """Find the byte offset and line of the first undecodable byte, for the error message."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, line = 0, 1
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 16):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return offset + exc.start, line + block[: exc.start].count(b"\n")
+            offset += len(block)
+            line += block.count(b"\n")
+    return offset, line
+
+
+def _undecodable(path: Path, encoding: str) -> InputError:
+    offset, line = _first_bad_byte(path, encoding)
+    return InputError(
+        f"{path}: not valid {encoding.replace('-sig', '')} text at byte {offset} (line {line}); "
+        "save it as UTF-8 or pass --encoding (e.g. cp1252, latin-1)"
+    )
+
+
+@contextmanager
+def open_text(path: str | Path, encoding: str | None = None) -> Iterator[IO[str]]:
+    """Open a file (or stdin for '-') as text, choosing the encoding from its BOM unless given."""
+    if str(path) == STDIN:
+        raw = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+        if raw is None:  # already text, e.g. under a test runner
+            yield sys.stdin
+            return
+        head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
+        stream = io.TextIOWrapper(raw, encoding=encoding or sniff_encoding(head), newline="")
+        try:
+            yield stream
+        finally:
+            stream.detach()
+        return
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        enc = encoding or sniff_encoding(head)
+        with open(path, encoding=enc, newline="") as fh:
+            yield fh
+    except PermissionError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise _undecodable(path, encoding or sniff_encoding(head)) from None
+
+
+def _frame(ids: list[str], texts: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({ID_COLUMN: ids, TEXT_COLUMN: texts}, dtype=object)
+
+
+def _iter_txt(fh: IO[str], chunk_rows: int) -> Iterator[pd.DataFrame]:
+    ids: list[str] = []
+    texts: list[str] = []
+    for number, line in enumerate(fh, start=1):
+        ids.append(str(number))
+        texts.append(line.rstrip("\r\n"))
+        if len(texts) >= chunk_rows:
+            yield _frame(ids, texts)
+            ids, texts = [], []
+    if texts:
+        yield _frame(ids, texts)
+
+
+def _pick_column(path: str | Path, columns: list[str], column: str | None) -> str:
+    wanted = column or TEXT_COLUMN
+    if wanted in columns:
+        return wanted
+    shown = ", ".join(repr(c) for c in columns[:20]) or "(none)"
+    hint = "" if column else "; name the text column with --column"
+    raise InputError(f"{path}: no column {wanted!r} (columns: {shown}){hint}")
+
+
+def _check_header(path: str | Path, columns: list[str]) -> None:
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            raise InputError(f"{path}: column {name!r} appears twice in the header")
+        seen.add(name)
+
+
+def _with_ids(path: str | Path, chunk: pd.DataFrame, text_col: str, start: int) -> pd.DataFrame:
+    if ID_COLUMN in chunk.columns:
+        ids = chunk[ID_COLUMN].astype(str).tolist()
+    else:
+        ids = [str(i) for i in range(start + 1, start + 1 + len(chunk))]
+    return _frame(ids, chunk[text_col].fillna("").astype(str).tolist())
+
+
+def _iter_delimited(
+    path: str | Path, fh: IO[str], sep: str, column: str | None, chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    header = _raw_header(fh, sep)
+    if not header:
+        raise InputError(f"{path}: the file is empty (no header row)")
+    _check_header(path, header)
+    text_col = _pick_column(path, header, column)
+    done = 0
+    try:
+        reader = pd.read_csv(
+            fh, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunk_rows
+        )
+        for chunk in reader:
+            if len(chunk):
+                yield _with_ids(path, chunk, text_col, done)
+                done += len(chunk)
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: {_parser_message(exc)}") from None
+
+
+def _raw_header(fh: IO[str], sep: str) -> list[str]:
+    """Read the header as written (pandas renames a repeated "a" to "a.1"), then rewind."""
+    start = fh.tell()
+    header = next(csv.reader(fh, delimiter=sep), [])
+    fh.seek(start)
+    return header
+
+
+def _parser_message(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[-1]
+    text = text.replace("Error tokenizing data. C error: ", "")
+    return f"malformed row: {text}"
+
+
+def _iter_jsonl(path: str | Path, fh: IO[str], column: str | None, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    wanted = column or TEXT_COLUMN
+    rows: list[dict] = []
+    done = 0
+    for number, line in enumerate(fh, start=1):
+        if not line.strip():
+            continue  # a blank line holds no record in JSON Lines
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: line {number}: not valid JSON ({exc.msg})") from None
+        if isinstance(record, str):
+            record = {wanted: record}
+        if not isinstance(record, dict):
+            raise InputError(f"{path}: line {number}: expected a JSON object or string")
+        if wanted not in record:
+            raise InputError(f"{path}: line {number}: no field {wanted!r}")
+        rows.append(record)
+        if len(rows) >= chunk_rows:
+            yield _jsonl_frame(rows, wanted, done)
+            done += len(rows)
+            rows = []
+    if rows:
+        yield _jsonl_frame(rows, wanted, done)
+
+
+def _jsonl_frame(rows: list[dict], text_col: str, start: int) -> pd.DataFrame:
+    texts = ["" if r[text_col] is None else str(r[text_col]) for r in rows]
+    ids = [str(r[ID_COLUMN]) if ID_COLUMN in r else str(start + i + 1) for i, r in enumerate(rows)]
+    return _frame(ids, texts)
+
+
+def _iter_parquet(path: str | Path, column: str | None, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 (pyarrow raises several types for a bad file)
+        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    names = pf.schema_arrow.names
+    text_col = _pick_column(path, names, column)
+    wanted = [text_col] + ([ID_COLUMN] if ID_COLUMN in names else [])
+    done = 0
+    for batch in pf.iter_batches(batch_size=chunk_rows, columns=wanted):
+        chunk = batch.to_pandas()
+        yield _with_ids(path, chunk, text_col, done)
+        done += len(chunk)
+
+
+def iter_headlines(
+    path: str | Path,
+    column: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    encoding: str | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Yield chunks of (id, headline) in input order from any supported file or stdin ('-')."""
+    fmt = detect_format(path)
+    if fmt == "parquet":
+        yield from _iter_parquet(path, column, chunk_rows)
+        return
+    with open_text(path, encoding) as fh:
+        try:
+            if fmt == "txt":
+                yield from _iter_txt(fh, chunk_rows)
+            elif fmt == "jsonl":
+                yield from _iter_jsonl(path, fh, column, chunk_rows)
+            else:
+                sep = "\t" if fmt == "tsv" else ","
+                yield from _iter_delimited(path, fh, sep, column, chunk_rows)
+        except UnicodeDecodeError:
+            if str(path) == STDIN:
+                raise InputError("standard input: not valid UTF-8 text") from None
+            with open(path, "rb") as raw:
+                head = raw.read(4)
+            raise _undecodable(Path(path), encoding or sniff_encoding(head)) from None
+
+
+def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
+    """Read a whole labelled table (CSV, TSV, JSONL or Parquet) with every cell as text."""
+    fmt = detect_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file")
+        return pq.read_table(path).to_pandas().astype(object)
+    if fmt == "txt":
+        raise InputError(f"{path}: labelled data must be CSV, TSV, JSONL or Parquet, not plain text")
+    with open_text(path, encoding) as fh:
+        try:
+            if fmt == "jsonl":
+                records = []
+                for number, line in enumerate(fh, start=1):
+                    if line.strip():
+                        try:
+                            records.append(json.loads(line))
+                        except json.JSONDecodeError as exc:
+                            raise InputError(f"{path}: line {number}: not valid JSON ({exc.msg})") from None
+                return pd.DataFrame.from_records(records).astype(object)
+            sep = "\t" if fmt == "tsv" else ","
+            header = _raw_header(fh, sep)
+            if not header:
+                raise InputError(f"{path}: the file is empty (no header row)")
+            _check_header(path, header)
+            return pd.read_csv(fh, sep=sep, dtype=str, keep_default_na=False, na_filter=False)
+        except pd.errors.EmptyDataError:
+            raise InputError(f"{path}: the file is empty (no header row)") from None
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{path}: {_parser_message(exc)}") from None
+        except UnicodeDecodeError:
+            with open(path, "rb") as raw:
+                head = raw.read(4)
+            raise _undecodable(Path(path), encoding or sniff_encoding(head)) from None
+
+
+def check_writable(path: str | Path) -> None:
+    """Fail before any work if an output file cannot be created where asked."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder, not a file")
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"{path}: folder {folder} is not writable")
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`, renamed onto it only if the block succeeds."""
+    path = Path(path)
+    check_writable(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with a quote."""
+    out = frame.copy()
+    for name in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[name]):
+            out[name] = out[name].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+            )
+    return out
+
+
+@dataclass
+class TableWriter:
+    """Write prediction chunks as CSV/TSV/JSONL/Parquet to a stream or an atomic file."""
+
+    fmt: str
+    stream: IO[str] | None = None
+    parquet_path: Path | None = None
+    safe_csv: bool = False
+    _header_done: bool = field(default=False, init=False)
+    _parquet: object = field(default=None, init=False)
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append one chunk of rows."""
+        if self.fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self.parquet_path, table.schema)
+            self._parquet.write_table(table)
+            return
+        assert self.stream is not None
+        if self.fmt == "jsonl":
+            text = frame.to_json(orient="records", lines=True, force_ascii=False)
+            self.stream.write(text if text.endswith("\n") or not text else text + "\n")
+            return
+        if self.safe_csv:
+            frame = neutralise_formulas(frame)
+        sep = "\t" if self.fmt == "tsv" else ","
+        frame.to_csv(self.stream, sep=sep, index=False, header=not self._header_done,
+                     lineterminator="\n")  # fmt: skip
+        self._header_done = True
+
+    def close(self) -> None:
+        """Finish the file (Parquet needs a footer)."""
+        if self._parquet is not None:
+            self._parquet.close()
+
+
+@contextmanager
+def open_writer(path: str | Path | None, fmt: str, safe_csv: bool = False) -> Iterator[TableWriter]:
+    """Open a chunk writer on stdout (path None or '-') or, atomically, on a file."""
+    if fmt not in OUTPUT_FORMATS or fmt == "table":
+        raise OutputError(f"cannot stream format {fmt!r}")
+    if path is None or str(path) == STDIN:
+        if fmt == "parquet":
+            raise OutputError("Parquet output needs --output PATH")
+        writer = TableWriter(fmt, stream=sys.stdout, safe_csv=safe_csv)
+        yield writer
+        writer.close()
+        sys.stdout.flush()
+        return
+    with atomic_path(path) as tmp:
+        if fmt == "parquet":
+            writer = TableWriter(fmt, parquet_path=tmp)
+            yield writer
+            writer.close()
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                writer = TableWriter(fmt, stream=fh, safe_csv=safe_csv)
+                yield writer
+                writer.close()
+
+
+def output_format_for(path: str | Path | None, requested: str | None, is_terminal: bool) -> str:
+    """Choose the output format: as asked, else by the output suffix, else table on a terminal."""
+    if requested:
+        return requested
+    if path is not None and str(path) != STDIN:
+        suffix = Path(path).suffix.lower()
+        by_suffix = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".tsv": "tsv"}
+        return by_suffix.get(suffix, "csv")
+    return "table" if is_terminal else "csv"

@@ -1,0 +1,190 @@
+"""Saving and loading model files: a zip of a JSON card and a skops payload that runs no code."""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+import zipfile
+from pathlib import Path
+
+import sklearn
+import skops.io as sio
+
+from classifier.config import MODEL_FORMAT, MODEL_FORMAT_VERSION
+from classifier.errors import ModelFileError
+from classifier.io import atomic_path
+from classifier.model import HeadlineModel
+
+CARD_NAME = "card.json"
+PAYLOAD_NAME = "model.skops"
+
+# The only types a model file may instantiate; anything else in a file is refused before loading.
+TRUSTED_TYPES: tuple[str, ...] = (
+    "builtins.dict",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.str",
+    "builtins.int",
+    "builtins.float",
+    "builtins.bool",
+    "classifier.features.normalise",
+    "numpy.dtype",
+    "numpy.float32",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.ndarray",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.linear_model._ridge.Ridge",
+    "sklearn.pipeline.FeatureUnion",
+)
+
+
+def _major(version: str) -> str:
+    return str(version).split(".")[0]
+
+
+def _minor(version: str) -> str:
+    return ".".join(str(version).split(".")[:2])
+
+
+def card_path(model_path: str | Path) -> Path:
+    """Where the human-readable card of a model file lives."""
+    return Path(model_path).with_suffix(".card.md")
+
+
+def save_model(model: HeadlineModel, path: str | Path) -> Path:
+    """Write the model (with its card inside) atomically, plus a readable card beside; return the card's path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = sio.dumps(
+        {"features": model.features, "topic_head": model.topic_head, "tone_head": model.tone_head}
+    )
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(CARD_NAME, json.dumps(model.card, indent=2, sort_keys=True))
+        archive.writestr(PAYLOAD_NAME, payload)
+    with atomic_path(card_path(path)) as tmp:
+        tmp.write_text(card_markdown(model.card), encoding="utf-8")
+    return card_path(path)
+
+
+def card_markdown(card: dict) -> str:
+    """A human-readable model card, written beside each model file."""
+    held = card.get("metrics", {}).get("heldout", {})
+    topic, tone = held.get("topic", {}), held.get("tone", {})
+    data = card["data"]
+    lines = [
+        "# Model card: headlines classifier",
+        "",
+        f"- Created (UTC): {card['created_utc']}",
+        f"- Package {card['package_version']}, scikit-learn {card['sklearn_version']}, Python {card['python_version']}",
+        f"- Training data: `{data['path']}`, {data['rows']} rows, sha256 `{data['sha256']}`",
+        f"- Topic counts: {json.dumps(data['topic_counts'])}",
+        f"- Tone counts: {json.dumps(data['tone_counts'])}",
+        f"- Parameters: {json.dumps(card['params'])}",
+        "",
+        "## Intended use",
+        card["intended_use"],
+        "",
+        "## Limitations",
+        card["limitations"],
+        "",
+        "## Held-out figures",
+    ]
+    if topic:
+        lines.append(
+            f"- Topic accuracy {topic['accuracy']:.3f}, macro-F1 {topic['macro_f1']:.3f} ({topic['rows']} rows)"
+        )
+    if tone:
+        lines.append(
+            f"- Tone Pearson {tone['pearson']:.3f}, MAE {tone['mae']:.3f}, 3-class accuracy {tone['accuracy_3class']:.3f}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def read_card(path: str | Path) -> dict:
+    """Read and check a model file's card without loading the model."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"{path}: no model file here; train one with `make train` or pass --model")
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path}: not a headlines model file (not a zip archive; truncated or foreign)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            card = json.loads(archive.read(CARD_NAME))
+    except KeyError:
+        raise ModelFileError(f"{path}: not a headlines model file (no {CARD_NAME})") from None
+    except (zipfile.BadZipFile, json.JSONDecodeError, OSError) as exc:
+        raise ModelFileError(f"{path}: damaged model file ({exc})") from None
+    _check_card(path, card)
+    return card
+
+
+def _check_card(path: Path, card: dict) -> None:
+    if not isinstance(card, dict) or card.get("format") != MODEL_FORMAT:
+        raise ModelFileError(f"{path}: not a headlines model file (card format {card.get('format')!r})")
+    version = str(card.get("format_version", ""))
+    if _major(version) != _major(MODEL_FORMAT_VERSION):
+        raise ModelFileError(
+            f"{path}: model format {version} cannot be read by this version (reads {MODEL_FORMAT_VERSION}); retrain it"
+        )
+    trained_with = str(card.get("sklearn_version", ""))
+    if _major(trained_with) != _major(sklearn.__version__):
+        raise ModelFileError(
+            f"{path}: made with scikit-learn {trained_with}, incompatible with installed {sklearn.__version__}; retrain it"
+        )
+    if _minor(trained_with) != _minor(sklearn.__version__):
+        warnings.warn(
+            f"{path}: made with scikit-learn {trained_with}, installed is {sklearn.__version__}; "
+            "predictions may differ slightly, retrain to be sure",
+            stacklevel=3,
+        )
+
+
+def payload_types(path: Path, payload: bytes) -> set[str]:
+    """Every type a skops payload would create, read from its schema without loading anything."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as inner:
+            schema = json.loads(inner.read("schema.json"))
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: damaged model payload ({type(exc).__name__})") from None
+    found: set[str] = set()
+    stack: list[object] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__class__" in node:
+                found.add(f"{node.get('__module__')}.{node['__class__']}")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def load_model(path: str | Path) -> HeadlineModel:
+    """Load a model file, refusing any type outside TRUSTED_TYPES so loading runs no foreign code."""
+    path = Path(path)
+    card = read_card(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            payload = archive.read(PAYLOAD_NAME)
+    except KeyError:
+        raise ModelFileError(f"{path}: not a headlines model file (no {PAYLOAD_NAME})") from None
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelFileError(f"{path}: damaged model file ({exc})") from None
+    found = payload_types(path, payload)
+    untrusted = found - set(TRUSTED_TYPES)
+    if untrusted:
+        raise ModelFileError(
+            f"{path}: refused: the file asks for types this package does not trust: {', '.join(sorted(untrusted))}"
+        )
+    try:
+        parts = sio.loads(payload, trusted=sorted(found))
+    except Exception as exc:  # noqa: BLE001 (skops raises many types on a corrupt payload)
+        raise ModelFileError(f"{path}: damaged model payload ({type(exc).__name__}: {exc})") from None
+    try:
+        return HeadlineModel(parts["features"], parts["topic_head"], parts["tone_head"], card)
+    except (KeyError, TypeError):
+        raise ModelFileError(f"{path}: model payload lacks its parts") from None
