@@ -14,15 +14,19 @@ from rich.console import Console
 from rich.table import Table
 
 from classifier import __version__
+from classifier.baselines import ALL_BASELINES
 from classifier.config import DEFAULT_DATA, DEFAULT_MODEL
 from classifier.data import load_corpus, load_evaluation
-from classifier.errors import DataError, HeadlinesError
+from classifier.datasets import DATASET_FORMATS, load_dataset
+from classifier.errors import DataError, HeadlinesError, InputError, OutputError
 from classifier.evaluate import evaluate, format_metrics
 from classifier.io import atomic_path, check_writable, output_format_for
-from classifier.model import classify
+from classifier.model import classify, predict_texts
 from classifier.predict import predict_table, predict_to_file
 from classifier.quality import corpus_report, floor_problems
+from classifier.report import DatasetResult, write_report
 from classifier.store import load_model, save_model
+from classifier.training import cross_validated_metrics
 from classifier.training import train as train_model
 
 app = typer.Typer(
@@ -140,36 +144,84 @@ def check_corpus(
 @app.command("evaluate")
 def evaluate_command(
     data: Annotated[
-        Path, typer.Option(help="Labelled file with a headline column and topic and/or tone.")
-    ] = DEFAULT_DATA,
+        Path | None, typer.Option(help="Labelled file with a headline column and topic and/or tone.")
+    ] = None,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=f"A public set as FORMAT:PATH (repeatable); FORMAT one of {', '.join(DATASET_FORMATS)}."
+        ),
+    ] = None,
+    baseline: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=f"Also score a baseline on the same rows (repeatable): {', '.join(ALL_BASELINES)}."
+        ),
+    ] = None,
     model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
     ] = None,
-    text_column: Annotated[str, typer.Option(help="Name of the headline column.")] = "headline",
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write metrics.json, report.md, PNG plots and errors.csv into this folder."),
+    ] = None,
+    cv: Annotated[
+        int | None,
+        typer.Option(help="Instead: stratified K-fold figures of training on --data (no model needed)."),
+    ] = None,
+    text_column: Annotated[str, typer.Option(help="Headline column of --data or csv: sets.")] = "headline",
+    topic_column: Annotated[str, typer.Option(help="Topic column of csv: sets.")] = "topic",
+    tone_column: Annotated[str, typer.Option(help="Tone column of csv: sets.")] = "tone",
 ) -> None:
-    """Score a model on a labelled file: topic accuracy, macro-F1, per-class figures, confusion; tone agreement.
+    """Score a model on labelled headlines, beside baselines on the same rows, with intervals and plots.
 
-    Example: headlines evaluate --data my_labels.csv --json figures.json
+    Example: headlines evaluate --dataset semeval2007:affectivetext_trial.xml --baseline vader --report reports/
     """
+    baselines = tuple(baseline or ())
+    unknown = [b for b in baselines if b not in ALL_BASELINES]
     try:
-        if json_path is not None:
-            check_writable(json_path)
-        fitted = load_model(model)
-        labelled = load_evaluation(data, text_column=text_column)
-        if labelled.sha256 == fitted.card.get("data", {}).get("sha256"):
-            err.print(
-                "warning: this is the model's own training data; these figures are optimistic",
-                highlight=False,
+        if unknown:
+            raise InputError(f"--baseline {unknown[0]!r}: unknown; one of {', '.join(ALL_BASELINES)}")
+        for target in (json_path,):
+            if target is not None:
+                check_writable(target)
+        if cv is not None:
+            corpus = load_corpus(data or DEFAULT_DATA)
+            metrics = cross_validated_metrics(corpus.frame, folds=cv)
+            metrics["data"] = {"path": corpus.path, "sha256": corpus.sha256, "rows": len(corpus.frame)}
+            typer.echo(
+                f"{cv}-fold cross-validated figures (every row predicted by a model that never saw it):"
             )
-        metrics = evaluate(fitted, labelled)
-        metrics["model"] = {"path": str(model), "created_utc": fitted.card.get("created_utc")}
+            typer.echo(format_metrics(metrics))
+            results_json: dict = metrics
+        else:
+            fitted = load_model(model)
+            sets = [load_evaluation(data, text_column=text_column)] if data is not None else []
+            sets += [load_dataset(spec, text_column, topic_column, tone_column) for spec in dataset or ()]
+            if not sets:
+                sets = [load_evaluation(DEFAULT_DATA)]
+            results = []
+            for labelled in sets:
+                if labelled.sha256 == fitted.card.get("data", {}).get("sha256"):
+                    err.print(f"warning: {labelled.path} is the model's own training data; figures are optimistic",
+                              highlight=False)  # fmt: skip
+                predictions = predict_texts(fitted, labelled.frame["headline"].tolist())
+                metrics = evaluate(fitted, labelled, baselines, predictions=predictions)
+                metrics["model"] = {"path": str(model), "created_utc": fitted.card.get("created_utc")}
+                results.append(DatasetResult(labelled, predictions, metrics))
+                typer.echo(format_metrics(metrics) + "\n")
+            results_json = (
+                results[0].metrics if len(results) == 1 else {r.data.path: r.metrics for r in results}
+            )
+            if report is not None:
+                written = write_report(report, results, fitted.card)
+                err.print(f"report written to {report}/ ({len(written)} files)", highlight=False)
         if json_path is not None:
             with atomic_path(json_path) as tmp:
-                tmp.write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
-    typer.echo(format_metrics(metrics))
+                tmp.write_text(json.dumps(results_json, indent=2), encoding="utf-8")
+    except (HeadlinesError, ImportError) as exc:
+        raise _fail(exc if isinstance(exc, HeadlinesError) else InputError(str(exc))) from None
 
 
 @app.command()
@@ -196,6 +248,10 @@ def predict(
     fmt = output_format_for(output, format.value if format else None, sys.stdout.isatty())
     try:
         if output is not None:
+            if fmt == "table":
+                raise OutputError(
+                    f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet"
+                )
             check_writable(output)
         fitted = load_model(model)
         if fmt == "table":

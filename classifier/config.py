@@ -32,6 +32,11 @@ CHAR_NGRAMS = (2, 5)
 MIN_DF = 1
 TOPIC_C = 10.0
 TONE_ALPHA = 1.0
+LEXICON_WEIGHT = 1.0  # scale of the lexicon features against the TF-IDF features in the tone head
+
+BOOTSTRAP_ROUNDS = 300  # resamples for the 95% intervals on headline figures
+CALIBRATION_BINS = 10
+COVERAGE_LEVELS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
 CHUNK_ROWS = 50_000  # rows read, predicted and written at a time when streaming
 

@@ -129,6 +129,29 @@ def _tone_problem(value: object, where: str, strict: bool) -> list[str]:
     return []
 
 
+def labelled_from_frame(
+    frame: pd.DataFrame,
+    path: str,
+    sha256: str,
+    require: tuple[str, ...] = REQUIRED_CORPUS_COLUMNS,
+    corpus_rules: bool = True,
+) -> Labelled:
+    """Validate a frame already read, raising DataError that lists every problem found."""
+    problems = validate(frame, path, require, corpus_rules)
+    if problems:
+        raise DataError(path, problems[:MAX_LISTED_PROBLEMS], total=len(problems))
+    frame = frame.copy()
+    frame[TEXT_COLUMN] = frame[TEXT_COLUMN].astype(str)
+    if ID_COLUMN not in frame.columns:
+        frame.insert(0, ID_COLUMN, [str(i) for i in range(1, len(frame) + 1)])
+    frame[ID_COLUMN] = frame[ID_COLUMN].astype(str)
+    if TOPIC_COLUMN in frame.columns:
+        frame[TOPIC_COLUMN] = frame[TOPIC_COLUMN].astype(str).str.strip()
+    if TONE_COLUMN in frame.columns:
+        frame[TONE_COLUMN] = frame[TONE_COLUMN].map(lambda v: float(str(v).strip())).astype(float)
+    return Labelled(frame=frame.reset_index(drop=True), path=path, sha256=sha256)
+
+
 def load_labelled(
     path: str | Path,
     require: tuple[str, ...] = REQUIRED_CORPUS_COLUMNS,
@@ -139,18 +162,7 @@ def load_labelled(
     frame = read_table(path)
     if text_column != TEXT_COLUMN and text_column in frame.columns:
         frame = frame.rename(columns={text_column: TEXT_COLUMN})
-    problems = validate(frame, str(path), require, corpus_rules)
-    if problems:
-        raise DataError(str(path), problems[:MAX_LISTED_PROBLEMS], total=len(problems))
-    frame = frame.copy()
-    frame[TEXT_COLUMN] = frame[TEXT_COLUMN].astype(str)
-    if ID_COLUMN not in frame.columns:
-        frame.insert(0, ID_COLUMN, [str(i) for i in range(1, len(frame) + 1)])
-    if TOPIC_COLUMN in frame.columns:
-        frame[TOPIC_COLUMN] = frame[TOPIC_COLUMN].astype(str).str.strip()
-    if TONE_COLUMN in frame.columns:
-        frame[TONE_COLUMN] = frame[TONE_COLUMN].map(lambda v: float(str(v).strip())).astype(float)
-    return Labelled(frame=frame.reset_index(drop=True), path=str(path), sha256=file_sha256(path))
+    return labelled_from_frame(frame, str(path), file_sha256(path), require, corpus_rules)
 
 
 def load_corpus(path: str | Path) -> Labelled:

@@ -6,11 +6,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import FeatureUnion
 
 from classifier.config import (
     CHAR_NGRAMS,
+    LEXICON_WEIGHT,
     MIN_DF,
     SEED,
     TEXT_COLUMN,
@@ -22,7 +24,7 @@ from classifier.config import (
     TOPICS,
     WORD_NGRAMS,
 )
-from classifier.features import build_text_features
+from classifier.features import LexiconFeatures, build_text_features
 
 PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
 PREDICTION_COLUMNS: tuple[str, ...] = (
@@ -43,6 +45,7 @@ class ModelParams:
     min_df: int = MIN_DF
     topic_c: float = TOPIC_C
     tone_alpha: float = TONE_ALPHA
+    lexicon_weight: float = LEXICON_WEIGHT
     seed: int = SEED
 
     def to_dict(self) -> dict:
@@ -57,12 +60,19 @@ class ModelParams:
 
 @dataclass
 class HeadlineModel:
-    """A fitted model: one feature extractor feeding two linear heads, plus its card."""
+    """A fitted model: shared text features feed both heads; lexicon features feed only the tone head."""
 
     features: FeatureUnion
     topic_head: LogisticRegression
+    tone_features: LexiconFeatures
     tone_head: Ridge
+    lexicon_weight: float = LEXICON_WEIGHT
     card: dict = field(default_factory=dict)
+
+    def tone_matrix(self, text_matrix: sp.spmatrix, texts: list[str]) -> sp.csr_matrix:
+        """The tone head's input: the shared text features plus the weighted lexicon features."""
+        lexical = self.tone_features.transform(texts) * self.lexicon_weight
+        return sp.hstack([text_matrix, sp.csr_matrix(lexical)], format="csr")
 
     @property
     def topics(self) -> list[str]:
@@ -94,9 +104,15 @@ def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel
     matrix = features.fit_transform(texts)
     topic_head = LogisticRegression(C=params.topic_c, max_iter=3000, random_state=params.seed)
     topic_head.fit(matrix, frame[TOPIC_COLUMN].to_numpy())
-    tone_head = Ridge(alpha=params.tone_alpha, random_state=params.seed)
-    tone_head.fit(matrix, frame[TONE_COLUMN].to_numpy(dtype=float))
-    return HeadlineModel(features=features, topic_head=topic_head, tone_head=tone_head)
+    model = HeadlineModel(
+        features=features,
+        topic_head=topic_head,
+        tone_features=LexiconFeatures().fit(texts),
+        tone_head=Ridge(alpha=params.tone_alpha, random_state=params.seed),
+        lexicon_weight=params.lexicon_weight,
+    )
+    model.tone_head.fit(model.tone_matrix(matrix, texts), frame[TONE_COLUMN].to_numpy(dtype=float))
+    return model
 
 
 def _empty_predictions(n: int) -> pd.DataFrame:
@@ -115,12 +131,13 @@ def predict_texts(model: HeadlineModel, texts: list[str] | pd.Series) -> pd.Data
     keep = np.array([bool(t.strip()) for t in texts], dtype=bool)
     if not keep.any():
         return out
-    matrix = model.features.transform([t for t, k in zip(texts, keep, strict=True) if k])
+    kept = [t for t, k in zip(texts, keep, strict=True) if k]
+    matrix = model.features.transform(kept)
     proba = model.topic_head.predict_proba(matrix)
     order = [model.topics.index(t) for t in TOPICS]
     proba = proba[:, order]
     best = proba.argmax(axis=1)
-    tone = np.clip(model.tone_head.predict(matrix), -1.0, 1.0)
+    tone = np.clip(model.tone_head.predict(model.tone_matrix(matrix, kept)), -1.0, 1.0)
     rows = np.flatnonzero(keep)
     out.loc[rows, "topic"] = np.asarray(TOPICS, dtype=object)[best]
     out.loc[rows, "topic_confidence"] = proba.max(axis=1)

@@ -28,6 +28,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "builtins.int",
     "builtins.float",
     "builtins.bool",
+    "classifier.features.LexiconFeatures",
     "classifier.features.normalise",
     "numpy.dtype",
     "numpy.float32",
@@ -60,7 +61,13 @@ def save_model(model: HeadlineModel, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = sio.dumps(
-        {"features": model.features, "topic_head": model.topic_head, "tone_head": model.tone_head}
+        {
+            "features": model.features,
+            "topic_head": model.topic_head,
+            "tone_features": model.tone_features,
+            "tone_head": model.tone_head,
+            "lexicon_weight": model.lexicon_weight,
+        }
     )
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(CARD_NAME, json.dumps(model.card, indent=2, sort_keys=True))
@@ -185,6 +192,13 @@ def load_model(path: str | Path) -> HeadlineModel:
     except Exception as exc:  # noqa: BLE001 (skops raises many types on a corrupt payload)
         raise ModelFileError(f"{path}: damaged model payload ({type(exc).__name__}: {exc})") from None
     try:
-        return HeadlineModel(parts["features"], parts["topic_head"], parts["tone_head"], card)
+        return HeadlineModel(
+            features=parts["features"],
+            topic_head=parts["topic_head"],
+            tone_features=parts["tone_features"],
+            tone_head=parts["tone_head"],
+            lexicon_weight=float(parts["lexicon_weight"]),
+            card=card,
+        )
     except (KeyError, TypeError):
         raise ModelFileError(f"{path}: model payload lacks its parts") from None

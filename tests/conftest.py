@@ -86,3 +86,9 @@ def tiny_model_path(tiny_model: HeadlineModel, tmp_path_factory: pytest.TempPath
     path = tmp_path_factory.mktemp("model") / "tiny.model"
     save_model(tiny_model, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> HeadlineModel:
+    """A model fitted on the shipped corpus (slow tests only)."""
+    return train(load_corpus(ROOT / "data" / "headlines.csv"), ModelParams(), holdout=False)

@@ -202,3 +202,11 @@ def test_check_corpus_reports_and_fails_below_floors(tiny_corpus_path):
     assert result.exit_code == 3
     assert "topic by tone" in result.stdout
     assert "fewer than" in result.stderr
+
+
+def test_predict_table_format_refuses_a_file(tiny_model_path, tmp_path):
+    src = _write(tmp_path / "x.txt", "Rupee gains\n")
+    result = run(
+        "predict", src, "--model", tiny_model_path, "--format", "table", "--output", tmp_path / "o.txt"
+    )
+    assert result.exit_code == 5 and "table format is for a terminal" in result.stderr

@@ -35,7 +35,7 @@ def test_tone_metrics_known_case():
 def test_constant_predictions_have_no_correlation():
     m = tone_metrics(np.array([0.1, 0.5]), np.array([0.0, 0.0]))
     assert m["pearson"] is None
-    assert "n/a" in format_metrics({"tone": m})
+    assert "Pearson -" in format_metrics({"tone": m})
 
 
 def test_blank_rows_are_not_scored():
@@ -54,3 +54,53 @@ def test_evaluate_on_file_with_only_tone(tiny_model, tmp_path):
     assert metrics["data"]["rows"] == 3
     text = format_metrics(metrics)
     assert "tone: Pearson" in text and "topic:" not in text
+
+
+def test_calibration_known_case():
+    from classifier.evaluate import calibration
+
+    conf = np.array([0.95, 0.95, 0.55, 0.55])
+    correct = np.array([True, True, True, False])
+    result = calibration(conf, correct)
+    assert result["ece"] == pytest.approx(0.5 * 0.05 + 0.5 * 0.05)
+    assert result["coverage"][0]["accuracy"] == 0.75
+    assert result["coverage"][-1]["accuracy"] == 1.0  # the most confident half
+
+
+def test_topic_groups_accept_any_listed_topic():
+    from classifier.evaluate import topic_group_metrics
+
+    groups = np.array(["markets", "diplomacy|conflict|security|other", "other"])
+    predicted = np.array(["markets", "conflict", "markets"])
+    result = topic_group_metrics(groups, predicted, np.array(["Business", "World", "Sports"]))
+    assert result["accuracy"] == pytest.approx(2 / 3)
+    assert result["per_source_class"]["Sports"]["predicted_share"]["markets"] == 1.0
+
+
+def test_label_only_tone_gold_and_baseline_labels():
+    frame = pd.DataFrame({"headline": ["a", "b", "c"], "tone_label": ["positive", "neutral", "negative"]})
+    preds = pd.DataFrame({"tone": [0.1, 0.0, -0.5], "tone_label": ["positive", "neutral", "negative"]})
+    assert evaluate_predictions(frame, preds)["tone_label"]["accuracy_3class"] == 1.0
+
+
+def test_bootstrap_intervals_bracket_the_figure():
+    rng = np.random.default_rng(1)
+    gold = rng.uniform(-1, 1, 200)
+    frame = pd.DataFrame({"headline": ["x"] * 200, "tone": gold})
+    preds = pd.DataFrame({"tone": gold + rng.normal(0, 0.3, 200)})
+    m = evaluate_predictions(frame, preds, with_intervals=True)
+    low, high = m["intervals_95"]["tone.pearson"]
+    assert low < m["tone"]["pearson"] < high and high - low < 0.2
+
+
+def test_evaluate_with_baselines_on_same_rows(tiny_model, tmp_path):
+    from classifier.evaluate import format_metrics
+
+    path = tmp_path / "e.csv"
+    path.write_text("headline,topic,tone\nBlast kills 20,security,-1\nRupee gains,markets,0.5\nTalks held,diplomacy,0\n",
+                    encoding="utf-8")  # fmt: skip
+    m = evaluate(tiny_model, load_evaluation(path), baselines=("vader", "keywords", "majority"))
+    assert set(m["baselines"]) == {"vader", "keywords", "majority"}
+    assert m["baselines"]["vader"]["tone"]["rows"] == 3 and "topic" not in m["baselines"]["vader"]
+    assert m["baselines"]["majority"]["topic"]["rows"] == 3
+    assert "on the same rows" in format_metrics(m)

@@ -1,0 +1,196 @@
+"""Importers for the public labelled sets people have, mapped to this project's labels.
+
+Each importer returns a frame with `headline` and whichever of `topic`, `topic_group`, `tone` and
+`tone_label` the set provides, so `evaluate` scores them all the same way.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import re
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from classifier.config import TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
+from classifier.data import Labelled, file_sha256, labelled_from_frame
+from classifier.errors import InputError
+from classifier.io import read_table
+
+TOPIC_GROUP_COLUMN = "topic_group"  # gold given as a set of acceptable topics, `|`-separated
+TONE_LABEL_COLUMN = "tone_label"  # gold given only as negative / neutral / positive
+SOURCE_CLASS_COLUMN = "source_class"  # the set's own class, kept for per-class figures
+
+AGNEWS_GROUPS = {
+    "1": "diplomacy|security|conflict|other",  # World: any of these
+    "2": "other",  # Sports
+    "3": "markets",  # Business
+    "4": "other",  # Sci/Tech
+}
+AGNEWS_NAMES = {"1": "World", "2": "Sports", "3": "Business", "4": "Sci/Tech"}
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    return path
+
+
+def semeval2007(path: str | Path) -> pd.DataFrame:
+    """Affective Text: the XML of headlines plus `<name>.valence.gold` beside it; tone = valence / 100."""
+    path = _need(Path(path))
+    gold_path = path.with_name(path.name.replace(".xml", ".valence.gold"))
+    if not gold_path.exists():
+        raise InputError(f"{path}: expected the valence file beside it: {gold_path.name}")
+    text = path.read_text(encoding="utf-8")
+    instances = dict(re.findall(r'<instance id="(\d+)">(.*?)</instance>', text, flags=re.DOTALL))
+    if not instances:
+        raise InputError(f"{path}: no <instance> elements found")
+    gold = {}
+    for number, line in enumerate(gold_path.read_text(encoding="utf-8").splitlines(), start=1):
+        parts = line.split()
+        if len(parts) != 2:
+            raise InputError(f"{gold_path}: line {number}: expected 'id valence'")
+        gold[parts[0]] = int(parts[1]) / 100
+    ids = [i for i in instances if i in gold]
+    return pd.DataFrame({"id": ids, TEXT_COLUMN: [html.unescape(instances[i]).strip() for i in ids],
+                         TONE_COLUMN: [gold[i] for i in ids]})  # fmt: skip
+
+
+def semeval2017(path: str | Path) -> pd.DataFrame:
+    """SemEval-2017 Task 5 headlines JSON; a title scored for several companies gets its mean score."""
+    path = _need(Path(path))
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    frame = pd.DataFrame(records)
+    if not {"title", "sentiment"} <= set(frame.columns):
+        raise InputError(f"{path}: expected objects with 'title' and 'sentiment'")
+    grouped = frame.groupby("title", sort=False)["sentiment"].mean().reset_index()
+    return pd.DataFrame({"id": [str(i) for i in range(1, len(grouped) + 1)],
+                         TEXT_COLUMN: grouped["title"], TONE_COLUMN: grouped["sentiment"].astype(float)})  # fmt: skip
+
+
+def phrasebank(path: str | Path) -> pd.DataFrame:
+    """Financial PhraseBank `sentence@label` lines in Latin-1; tone labels only."""
+    path = _need(Path(path))
+    rows, skipped = [], []
+    for number, line in enumerate(path.read_text(encoding="latin-1").splitlines(), start=1):
+        if not line.strip():
+            continue
+        sentence, sep, label = line.rpartition("@")
+        if not sep or label.strip() not in {"positive", "neutral", "negative"} or not sentence.strip():
+            skipped.append(number)
+            continue
+        rows.append((str(number), sentence.strip(), label.strip()))
+    if not rows:
+        raise InputError(f"{path}: no 'sentence@positive|neutral|negative' lines found")
+    if skipped:
+        shown = ", ".join(map(str, skipped[:10])) + (" ..." if len(skipped) > 10 else "")
+        warnings.warn(f"{path}: skipped {len(skipped)} line(s) without a sentence@label form: line {shown}",
+                      stacklevel=2)  # fmt: skip
+    return pd.DataFrame(rows, columns=["id", TEXT_COLUMN, TONE_LABEL_COLUMN])
+
+
+def sentfin(path: str | Path) -> pd.DataFrame:
+    """SEntFiN CSV: headlines whose entities all carry one label; tone labels only."""
+    frame = read_table(_need(Path(path)))
+    if not {"Title", "Decisions"} <= set(frame.columns):
+        raise InputError(f"{path}: expected columns 'Title' and 'Decisions'")
+    rows = []
+    for number, (title, decisions) in enumerate(
+        zip(frame["Title"], frame["Decisions"], strict=True), start=1
+    ):
+        try:
+            labels = set(json.loads(decisions).values())
+        except (json.JSONDecodeError, AttributeError):
+            raise InputError(f"{path}: row {number}, column 'Decisions': not a JSON object") from None
+        if len(labels) == 1:
+            rows.append((str(number), title, labels.pop()))
+    return pd.DataFrame(rows, columns=["id", TEXT_COLUMN, TONE_LABEL_COLUMN])
+
+
+def cnh_psx(path: str | Path) -> pd.DataFrame:
+    """CNH-PSX CSV whose `Headlines` cell is a Python-style list; distinct headlines, all topic markets."""
+    frame = read_table(_need(Path(path)))
+    if "Headlines" not in frame.columns:
+        raise InputError(f"{path}: expected a 'Headlines' column")
+    seen: dict[str, None] = {}
+    for number, cell in enumerate(frame["Headlines"], start=1):
+        try:
+            items = ast.literal_eval(cell)
+        except (ValueError, SyntaxError):
+            raise InputError(f"{path}: row {number}, column 'Headlines': not a list literal") from None
+        for item in items if isinstance(items, list) else [items]:
+            # Some entries carry a byline after a run of commas: "Karachi stocks ...,,,,,By our correspondent".
+            headline = re.split(r",{2,}", str(item))[0].strip()
+            if headline:
+                seen.setdefault(headline, None)
+    heads = list(seen)
+    return pd.DataFrame({"id": [str(i) for i in range(1, len(heads) + 1)], TEXT_COLUMN: heads,
+                         TOPIC_COLUMN: "markets"})  # fmt: skip
+
+
+def agnews(path: str | Path) -> pd.DataFrame:
+    """AG News CSV (class, title, description, no header); coarse topic groups from the class."""
+    path = _need(Path(path))
+    try:
+        frame = pd.read_csv(path, header=None, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: malformed row: {exc}") from None
+    if frame.shape[1] < 2 or not set(frame[0]) <= set(AGNEWS_GROUPS):
+        raise InputError(f"{path}: expected rows of class (1-4), title, description")
+    titles = frame[1].str.replace(r"#(\d+);", lambda m: chr(int(m.group(1))), regex=True)
+    titles = titles.str.replace("\\", " ", regex=False).map(html.unescape).str.strip()
+    return pd.DataFrame({"id": [str(i) for i in range(1, len(frame) + 1)], TEXT_COLUMN: titles,
+                         TOPIC_GROUP_COLUMN: frame[0].map(AGNEWS_GROUPS),
+                         SOURCE_CLASS_COLUMN: frame[0].map(AGNEWS_NAMES)})  # fmt: skip
+
+
+IMPORTERS: dict[str, Callable[[str | Path], pd.DataFrame]] = {
+    "semeval2007": semeval2007,
+    "semeval2017": semeval2017,
+    "phrasebank": phrasebank,
+    "sentfin": sentfin,
+    "cnh-psx": cnh_psx,
+    "agnews": agnews,
+}
+DATASET_FORMATS = (*IMPORTERS, "csv")
+
+
+def parse_dataset_spec(spec: str) -> tuple[str, str]:
+    """Split 'FORMAT:PATH' and check the format."""
+    fmt, sep, path = spec.partition(":")
+    if not sep or not path:
+        raise InputError(f"--dataset {spec!r}: expected FORMAT:PATH, e.g. semeval2007:trial.xml")
+    if fmt not in DATASET_FORMATS:
+        raise InputError(f"--dataset {spec!r}: unknown format {fmt!r}; one of {', '.join(DATASET_FORMATS)}")
+    return fmt, path
+
+
+def load_dataset(
+    spec: str,
+    text_column: str = TEXT_COLUMN,
+    topic_column: str = TOPIC_COLUMN,
+    tone_column: str = TONE_COLUMN,
+) -> Labelled:
+    """Load 'FORMAT:PATH' as labelled rows ready to evaluate; 'csv' reads any table with named columns."""
+    fmt, path = parse_dataset_spec(spec)
+    if fmt == "csv":
+        frame = read_table(path)
+        renames = {text_column: TEXT_COLUMN, topic_column: TOPIC_COLUMN, tone_column: TONE_COLUMN}
+        missing = [c for c in (text_column,) if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"{path}: no column {missing[0]!r} (columns: {', '.join(map(str, frame.columns))})"
+            )
+        frame = frame.rename(columns={k: v for k, v in renames.items() if k in frame.columns})
+        keep = [c for c in ("id", TEXT_COLUMN, TOPIC_COLUMN, TONE_COLUMN) if c in frame.columns]
+        return labelled_from_frame(frame[keep], path, file_sha256(path), (TEXT_COLUMN,), corpus_rules=False)
+    frame = IMPORTERS[fmt](path)
+    return Labelled(frame=frame.reset_index(drop=True), path=f"{fmt}:{path}", sha256=file_sha256(path))
