@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import warnings
 from enum import Enum
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from classifier import __version__
@@ -22,7 +24,7 @@ from classifier.errors import DataError, HeadlinesError, InputError, OutputError
 from classifier.evaluate import evaluate, format_metrics
 from classifier.io import atomic_path, check_writable, output_format_for
 from classifier.model import classify, predict_texts
-from classifier.predict import predict_table, predict_to_file
+from classifier.predict import default_jobs, predict_table, predict_to_file
 from classifier.quality import corpus_report, floor_problems
 from classifier.report import DatasetResult, write_report
 from classifier.store import load_model, save_model
@@ -81,19 +83,27 @@ def main(
 
 def _prediction_table(frame, title: str) -> Table:
     table = Table(title=title, show_lines=False)
-    for name, justify in (("id", "right"), ("headline", "left"), ("topic", "left"), ("conf", "right"),
-                          ("tone", "right"), ("tone_label", "left")):  # fmt: skip
+    reasons = "topic_reasons" in frame.columns
+    columns = [("id", "right"), ("headline", "left"), ("topic", "left"), ("conf", "right"), ("tone", "right"),
+               ("tone_label", "left")] + ([("why topic", "left"), ("why tone", "left")] if reasons else [])  # fmt: skip
+    for name, justify in columns:
         table.add_column(name, justify=justify, overflow="fold")
     for row in frame.itertuples(index=False):
-        blank = row.topic is None or row.topic != row.topic
-        table.add_row(
+        blank = row.tone_label is None or row.tone_label != row.tone_label
+        cells = [
             str(row.id),
             str(row.headline),
             "" if blank else row.topic,
             "" if blank else f"{row.topic_confidence:.2f}",
             "" if blank else f"{row.tone:+.2f}",
             "" if blank else row.tone_label,
-        )
+        ]
+        if reasons:
+            cells += [
+                "" if blank else ", ".join(f"{t} {w:+.2f}" for t, w in r)
+                for r in (row.topic_reasons, row.tone_reasons)
+            ]
+        table.add_row(*cells)
     return table
 
 
@@ -224,6 +234,16 @@ def evaluate_command(
         raise _fail(exc if isinstance(exc, HeadlinesError) else InputError(str(exc))) from None
 
 
+def _progress(quiet: bool):
+    """A rows-done, rows-per-second counter on stderr, only when stderr is a terminal."""
+    if quiet or not err.is_terminal:
+        return None
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.completed:,.0f} rows"), TextColumn("{task.fields[rate]} rows/s"),
+        TimeElapsedColumn(), console=err, transient=True,
+    )  # fmt: skip
+
+
 @app.command()
 def predict(
     input: Annotated[str, typer.Argument(help="A .txt/.csv/.tsv/.jsonl/.parquet file, or - for stdin.")],
@@ -234,14 +254,23 @@ def predict(
         OutputFormat | None,
         typer.Option(help="Output format; default: table on a terminal, else by --output suffix, else CSV."),
     ] = None,
+    explain: Annotated[
+        int, typer.Option(help="Add the K terms that pushed each topic most and moved each tone most.", min=0)
+    ] = 0,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(help="Call a topic 'uncertain' when its probability is below this.", min=0, max=1),
+    ] = None,
+    jobs: Annotated[int, typer.Option(help="Worker processes (default: all cores).", min=1)] = default_jobs(),
     encoding: Annotated[
         str | None, typer.Option(help="Input encoding (default: UTF-8, or UTF-16 by BOM).")
     ] = None,
     safe_csv: Annotated[
         bool, typer.Option(help="Prefix cells starting with = + - @ so spreadsheets do not run them.")
     ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Label every headline with its topic, probabilities and tone, in input order.
+    """Label every headline with its topic, runner-up, probabilities and tone, in input order.
 
     Example: echo "KSE-100 plunges 2,000 points as rupee slides" | headlines predict -
     """
@@ -255,13 +284,30 @@ def predict(
             check_writable(output)
         fitted = load_model(model)
         if fmt == "table":
-            frame = predict_table(fitted, input, column, encoding=encoding)
+            frame = predict_table(fitted, input, column, encoding, explain, min_confidence)
             blank = int(frame["topic"].isna().sum())
             Console(soft_wrap=False).print(_prediction_table(frame, f"{len(frame)} headlines"))
         else:
-            summary = predict_to_file(
-                fitted, input, output, fmt, column, safe_csv=safe_csv, encoding=encoding
-            )
+            progress = _progress(quiet)
+            on_chunk = None
+            if progress is not None:
+                task = progress.add_task("predict", total=None, rate="-")
+                started = time.monotonic()
+
+                def on_chunk(rows: int) -> None:
+                    progress.advance(task, rows)
+                    done = progress.tasks[0].completed
+                    progress.update(task, rate=f"{done / max(time.monotonic() - started, 1e-9):,.0f}")
+
+                progress.start()
+            try:
+                summary = predict_to_file(
+                    str(model) if jobs > 1 else fitted, input, output, fmt, column, safe_csv=safe_csv,
+                    encoding=encoding, jobs=jobs, explain=explain, min_confidence=min_confidence, on_chunk=on_chunk,
+                )  # fmt: skip
+            finally:
+                if progress is not None:
+                    progress.stop()
             blank = summary.blank
     except HeadlinesError as exc:
         raise _fail(exc) from None

@@ -28,7 +28,8 @@ MAX_LISTED_PROBLEMS = 50
 
 # Feature and head parameters; chosen by cross-validation on the shipped corpus (see README).
 WORD_NGRAMS = (1, 2)
-CHAR_NGRAMS = (2, 5)
+SUBWORDS = "stems"  # subword view: stems (fast), chars (character n-grams, slower) or none
+CHAR_NGRAMS = (2, 5)  # used when SUBWORDS is chars
 MIN_DF = 1
 TOPIC_C = 10.0
 TONE_ALPHA = 1.0
@@ -40,7 +41,8 @@ COVERAGE_LEVELS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
 CHUNK_ROWS = 50_000  # rows read, predicted and written at a time when streaming
 
-# The model-file format this version writes and can read; bump the major on breaking changes.
+# The model-file format this version writes and can read. Bump the major whenever a fitted
+# attribute is added, removed or changes meaning: older files then fail with a clear message.
 MODEL_FORMAT = "headlines-classifier-model"
 MODEL_FORMAT_VERSION = "1.0"
 

@@ -15,6 +15,7 @@ from classifier.config import (
     LEXICON_WEIGHT,
     MIN_DF,
     SEED,
+    SUBWORDS,
     TEXT_COLUMN,
     TONE_ALPHA,
     TONE_COLUMN,
@@ -30,10 +31,14 @@ PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
 PREDICTION_COLUMNS: tuple[str, ...] = (
     "topic",
     "topic_confidence",
+    "topic_alt",
+    "topic_alt_confidence",
     *PROBABILITY_COLUMNS,
     "tone",
     "tone_label",
 )
+REASON_COLUMNS: tuple[str, ...] = ("topic_reasons", "tone_reasons")
+UNCERTAIN = "uncertain"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class ModelParams:
     """The knobs of a model; stored in its card so a run can be repeated."""
 
     word_ngrams: tuple[int, int] = WORD_NGRAMS
+    subwords: str = SUBWORDS
     char_ngrams: tuple[int, int] = CHAR_NGRAMS
     min_df: int = MIN_DF
     topic_c: float = TOPIC_C
@@ -99,7 +105,7 @@ def tone_labels(scores: np.ndarray) -> np.ndarray:
 def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel:
     """Fit features and both heads on labelled rows (columns headline, topic, tone)."""
     params = params or ModelParams()
-    features = build_text_features(params.word_ngrams, params.char_ngrams, params.min_df)
+    features = build_text_features(params.word_ngrams, params.subwords, params.char_ngrams, params.min_df)
     texts = frame[TEXT_COLUMN].astype(str).tolist()
     matrix = features.fit_transform(texts)
     topic_head = LogisticRegression(C=params.topic_c, max_iter=3000, random_state=params.seed)
@@ -115,42 +121,75 @@ def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel
     return model
 
 
-def _empty_predictions(n: int) -> pd.DataFrame:
+def _empty_predictions(n: int, explain: int) -> pd.DataFrame:
     out = pd.DataFrame(index=range(n))
-    out["topic"] = pd.Series([None] * n, dtype=object)
-    for name in ("topic_confidence", *PROBABILITY_COLUMNS, "tone"):
-        out[name] = np.nan
-    out["tone_label"] = pd.Series([None] * n, dtype=object)
+    for name in PREDICTION_COLUMNS + (REASON_COLUMNS if explain else ()):
+        text = name in ("topic", "topic_alt", "tone_label", *REASON_COLUMNS)
+        out[name] = pd.Series([None] * n, dtype=object) if text else np.nan
     return out
 
 
-def predict_texts(model: HeadlineModel, texts: list[str] | pd.Series) -> pd.DataFrame:
-    """Predict topic probabilities and tone for each text; blank texts get empty predictions."""
+def predict_texts(
+    model: HeadlineModel,
+    texts: list[str] | pd.Series,
+    explain: int = 0,
+    min_confidence: float | None = None,
+) -> pd.DataFrame:
+    """Predict topic, runner-up, probabilities and tone for each text; blank texts get empty predictions.
+
+    explain: also list, per row, the `explain` terms that pushed its topic most and that moved its
+    tone most (JSON-ready [term, contribution] pairs). min_confidence: a topic whose probability is
+    below it becomes "uncertain" (the probabilities stay).
+    """
     texts = ["" if t is None else str(t) for t in texts]
-    out = _empty_predictions(len(texts))
+    out = _empty_predictions(len(texts), explain)
     keep = np.array([bool(t.strip()) for t in texts], dtype=bool)
     if not keep.any():
         return out
     kept = [t for t, k in zip(texts, keep, strict=True) if k]
     matrix = model.features.transform(kept)
-    proba = model.topic_head.predict_proba(matrix)
     order = [model.topics.index(t) for t in TOPICS]
-    proba = proba[:, order]
-    best = proba.argmax(axis=1)
-    tone = np.clip(model.tone_head.predict(model.tone_matrix(matrix, kept)), -1.0, 1.0)
+    proba = model.topic_head.predict_proba(matrix)[:, order]
+    ranked = np.argsort(-proba, axis=1, kind="stable")
+    best, second = ranked[:, 0], ranked[:, 1]
     rows = np.flatnonzero(keep)
-    out.loc[rows, "topic"] = np.asarray(TOPICS, dtype=object)[best]
-    out.loc[rows, "topic_confidence"] = proba.max(axis=1)
+    labels = np.asarray(TOPICS, dtype=object)
+    confidence = proba[np.arange(len(kept)), best]
+    topic = labels[best]
+    if min_confidence is not None:
+        topic = np.where(confidence < min_confidence, UNCERTAIN, topic)
+    tone_input = model.tone_matrix(matrix, kept)
+    tone = np.clip(model.tone_head.predict(tone_input), -1.0, 1.0)
+    out.loc[rows, "topic"] = topic
+    out.loc[rows, "topic_confidence"] = confidence
+    out.loc[rows, "topic_alt"] = labels[second]
+    out.loc[rows, "topic_alt_confidence"] = proba[np.arange(len(kept)), second]
     for i, name in enumerate(PROBABILITY_COLUMNS):
         out.loc[rows, name] = proba[:, i]
     out.loc[rows, "tone"] = tone
     out.loc[rows, "tone_label"] = tone_labels(tone)
+    if explain:
+        from classifier.explain import readable_names, tone_feature_names, top_terms
+
+        head_rows = np.asarray([model.topics.index(t) for t in labels[best]])
+        topic_weights = model.topic_head.coef_[head_rows]
+        names = readable_names(model.features.get_feature_names_out())
+        out.loc[rows, "topic_reasons"] = pd.Series(
+            top_terms(matrix, topic_weights, names, explain, by_magnitude=False), index=rows
+        )
+        tone_weights = np.broadcast_to(model.tone_head.coef_, (len(kept), len(model.tone_head.coef_)))
+        out.loc[rows, "tone_reasons"] = pd.Series(
+            top_terms(tone_input, tone_weights, tone_feature_names(model), explain, by_magnitude=True),
+            index=rows,
+        )
     return out
 
 
-def predict_frame(model: HeadlineModel, frame: pd.DataFrame) -> pd.DataFrame:
+def predict_frame(
+    model: HeadlineModel, frame: pd.DataFrame, explain: int = 0, min_confidence: float | None = None
+) -> pd.DataFrame:
     """Return the input's id and headline followed by every prediction column, row for row."""
-    preds = predict_texts(model, frame[TEXT_COLUMN].tolist())
+    preds = predict_texts(model, frame[TEXT_COLUMN].tolist(), explain, min_confidence)
     preds.index = frame.index
     return pd.concat([frame[["id", TEXT_COLUMN]], preds], axis=1)
 

@@ -1,16 +1,21 @@
-"""Running a model over an input file or stream, chunk by chunk, keeping every row in order."""
+"""Running a model over an input file or stream, chunk by chunk, in parallel, keeping every row in order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import json
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+from joblib import Parallel, delayed
 
 from classifier.config import CHUNK_ROWS, TEXT_COLUMN
 from classifier.io import iter_headlines, open_writer
-from classifier.model import HeadlineModel, predict_frame
+from classifier.model import REASON_COLUMNS, HeadlineModel, predict_frame
 
 
 @dataclass
@@ -21,20 +26,71 @@ class PredictSummary:
     blank: int = 0
 
 
+def default_jobs() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@lru_cache(maxsize=2)
+def _model_from_file(path: str) -> HeadlineModel:
+    from classifier.store import load_model
+
+    return load_model(path)
+
+
+def _predict_chunk(model: HeadlineModel | str, chunk: pd.DataFrame, explain: int,
+                   min_confidence: float | None) -> pd.DataFrame:  # fmt: skip
+    # A worker gets the model's path and loads it once, instead of unpickling it with every chunk.
+    fitted = _model_from_file(model) if isinstance(model, str) else model
+    return predict_frame(fitted, chunk, explain, min_confidence)
+
+
 def iter_predictions(
-    model: HeadlineModel,
+    model: HeadlineModel | str | Path,
     source: str | Path,
     column: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
     encoding: str | None = None,
-):
-    """Yield prediction chunks for an input file or '-' (stdin), in input order."""
-    for chunk in iter_headlines(source, column=column, chunk_rows=chunk_rows, encoding=encoding):
-        yield predict_frame(model, chunk)
+    jobs: int = 1,
+    explain: int = 0,
+    min_confidence: float | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Yield prediction chunks for an input file or '-' (stdin), in input order.
+
+    `model` is a fitted model or the path of a model file; with jobs > 1 and more than one chunk,
+    chunks are predicted by worker processes (joblib), a bounded number in flight at a time, so
+    memory stays flat whatever the input size.
+    """
+    chunks = iter_headlines(source, column=column, chunk_rows=chunk_rows, encoding=encoding)
+    first = list(itertools.islice(chunks, 2))
+    chunks = itertools.chain(first, chunks)
+    reference = str(model) if isinstance(model, (str, Path)) else model
+    if jobs == 1 or len(first) < 2:
+        for chunk in chunks:
+            yield _predict_chunk(reference, chunk, explain, min_confidence)
+        return
+    parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
+    yield from parallel(delayed(_predict_chunk)(reference, c, explain, min_confidence) for c in chunks)
+
+
+def serialise_reasons(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reason lists as JSON text, for formats that hold one value a cell."""
+    present = [c for c in REASON_COLUMNS if c in frame.columns]
+    if not present:
+        return frame
+    out = frame.copy()
+    for name in present:
+        out[name] = out[name].map(
+            lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else None
+        )
+    return out
 
 
 def predict_to_file(
-    model: HeadlineModel,
+    model: HeadlineModel | str | Path,
     source: str | Path,
     output: str | Path | None,
     fmt: str = "csv",
@@ -42,13 +98,18 @@ def predict_to_file(
     chunk_rows: int = CHUNK_ROWS,
     safe_csv: bool = False,
     encoding: str | None = None,
+    jobs: int = 1,
+    explain: int = 0,
+    min_confidence: float | None = None,
     on_chunk: Callable[[int], None] | None = None,
 ) -> PredictSummary:
     """Stream predictions from `source` to `output` (stdout when None) in a streaming format."""
     summary = PredictSummary()
     with open_writer(output, fmt, safe_csv=safe_csv) as writer:
-        for frame in iter_predictions(model, source, column, chunk_rows, encoding):
-            writer.write(frame)
+        for frame in iter_predictions(
+            model, source, column, chunk_rows, encoding, jobs, explain, min_confidence
+        ):
+            writer.write(frame if fmt == "jsonl" else serialise_reasons(frame))
             summary.rows += len(frame)
             summary.blank += int(frame["topic"].isna().sum())
             if on_chunk:
@@ -56,10 +117,19 @@ def predict_to_file(
     return summary
 
 
-def predict_table(model: HeadlineModel, source: str | Path, column: str | None = None,
-                  encoding: str | None = None) -> pd.DataFrame:  # fmt: skip
+def predict_table(
+    model: HeadlineModel | str | Path,
+    source: str | Path,
+    column: str | None = None,
+    encoding: str | None = None,
+    explain: int = 0,
+    min_confidence: float | None = None,
+) -> pd.DataFrame:
     """Collect all predictions for an input into one frame (for tables and notebooks)."""
-    frames = list(iter_predictions(model, source, column, encoding=encoding))
+    frames = list(iter_predictions(model, source, column, encoding=encoding, explain=explain,
+                                   min_confidence=min_confidence))  # fmt: skip
     if not frames:
-        return predict_frame(model, pd.DataFrame({"id": [], TEXT_COLUMN: []}, dtype=object))
+        fitted = _model_from_file(str(model)) if isinstance(model, (str, Path)) else model
+        empty = pd.DataFrame({"id": [], TEXT_COLUMN: []}, dtype=object)
+        return predict_frame(fitted, empty, explain, min_confidence)
     return pd.concat(frames, ignore_index=True)

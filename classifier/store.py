@@ -30,6 +30,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "builtins.bool",
     "classifier.features.LexiconFeatures",
     "classifier.features.normalise",
+    "classifier.features.word_stems",
     "numpy.dtype",
     "numpy.float32",
     "numpy.float64",

@@ -7,7 +7,12 @@ import pytest
 
 from classifier.baselines import keywords, majority, run_baseline
 
-TEXTS = ["Terrible, horrible tragedy kills 12", "Rupee gains against dollar", "Wonderful win for the team", ""]
+TEXTS = [
+    "Terrible, horrible tragedy kills 12",
+    "Rupee gains against dollar",
+    "Wonderful win for the team",
+    "",
+]
 
 
 @pytest.mark.parametrize("name", ["vader", "afinn", "textblob"])

@@ -210,3 +210,14 @@ def test_predict_table_format_refuses_a_file(tiny_model_path, tmp_path):
         "predict", src, "--model", tiny_model_path, "--format", "table", "--output", tmp_path / "o.txt"
     )
     assert result.exit_code == 5 and "table format is for a terminal" in result.stderr
+
+
+def test_predict_explain_min_confidence_and_jobs(tiny_model_path, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("".join(f"Rupee slides {i}\n" for i in range(30)), encoding="utf-8")
+    result = run("predict", src, "--model", tiny_model_path, "--explain", "2", "--min-confidence", "0.99",
+                 "--jobs", "2", "--quiet")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert len(frame) == 30 and set(frame["topic"]) == {"uncertain"}
+    assert json.loads(frame.loc[0, "tone_reasons"])[0][0]

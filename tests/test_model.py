@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from classifier.config import TOPICS
 from classifier.data import load_corpus
@@ -12,7 +13,7 @@ from classifier.model import PROBABILITY_COLUMNS, fit, predict_frame, predict_te
 
 def test_probabilities_cover_every_topic_and_sum_to_one(tiny_model):
     out = predict_texts(tiny_model, ["Rupee slides against dollar", "Troops trade fire"])
-    assert list(out.columns[2:7]) == list(PROBABILITY_COLUMNS)
+    assert set(PROBABILITY_COLUMNS) <= set(out.columns)
     np.testing.assert_allclose(out[list(PROBABILITY_COLUMNS)].sum(axis=1), 1.0, rtol=1e-6)
     assert set(out["topic"]) <= set(TOPICS)
     np.testing.assert_allclose(out["topic_confidence"], out[list(PROBABILITY_COLUMNS)].max(axis=1))
@@ -62,3 +63,48 @@ def test_same_data_gives_same_model(tiny_corpus_path):
 def test_unseen_words_still_get_a_prediction(tiny_model):
     out = predict_texts(tiny_model, ["zzzz qqqq", "12345", "!!!"])
     assert out["topic"].notna().all()
+
+
+def test_runner_up_is_second_most_probable(tiny_model):
+    out = predict_texts(tiny_model, ["Rupee slides against dollar", "Troops trade fire along LoC"])
+    probs = out[list(PROBABILITY_COLUMNS)].to_numpy()
+    second = np.sort(probs, axis=1)[:, -2]
+    np.testing.assert_allclose(out["topic_alt_confidence"], second)
+    assert (out["topic_alt"] != out["topic"]).all()
+
+
+def test_min_confidence_marks_uncertain_but_keeps_probabilities(tiny_model):
+    texts = ["Rupee slides against dollar", "zzzz"]
+    plain = predict_texts(tiny_model, texts)
+    strict = predict_texts(tiny_model, texts, min_confidence=0.999)
+    assert (strict["topic"] == "uncertain").all()
+    pd.testing.assert_frame_equal(plain[list(PROBABILITY_COLUMNS)], strict[list(PROBABILITY_COLUMNS)])
+    loose = predict_texts(tiny_model, texts, min_confidence=0.0)
+    assert (loose["topic"] == plain["topic"]).all()
+
+
+def test_explanations_sum_to_the_decision_scores(tiny_model):
+    from classifier.explain import contributions
+
+    texts = ["Rupee slides against dollar as stocks crash", "Army chief not satisfied with security"]
+    out = predict_texts(tiny_model, texts, explain=3)
+    matrix = tiny_model.features.transform(texts)
+    decision = tiny_model.topic_head.decision_function(matrix)
+    for row, topic in enumerate(out["topic"]):
+        head = tiny_model.topics.index(topic)
+        _, values = contributions(matrix.tocsr(), tiny_model.topic_head.coef_[head], row)
+        assert values.sum() + tiny_model.topic_head.intercept_[head] == pytest.approx(decision[row, head])
+        listed = [w for _, w in out["topic_reasons"][row]]
+        assert listed == sorted(listed, reverse=True) and len(listed) == 3
+        assert listed[0] == pytest.approx(values.max(), abs=1e-4)
+    tone_input = tiny_model.tone_matrix(matrix, texts)
+    for row in range(len(texts)):
+        _, values = contributions(tone_input.tocsr(), tiny_model.tone_head.coef_, row)
+        raw = values.sum() + tiny_model.tone_head.intercept_
+        assert np.clip(raw, -1, 1) == pytest.approx(out["tone"][row])
+        listed = [abs(w) for _, w in out["tone_reasons"][row]]
+        assert listed[0] == pytest.approx(np.abs(values).max(), abs=1e-4)
+
+
+def test_no_reason_columns_unless_asked(tiny_model):
+    assert "topic_reasons" not in predict_texts(tiny_model, ["Rupee gains"]).columns

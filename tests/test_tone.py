@@ -14,7 +14,9 @@ def tone(model, text: str) -> float:
 
 
 def test_direction_of_the_rupee(shipped_model):
-    assert tone(shipped_model, "Rupee gains against dollar") > tone(shipped_model, "Rupee slides against dollar")
+    assert tone(shipped_model, "Rupee gains against dollar") > tone(
+        shipped_model, "Rupee slides against dollar"
+    )
 
 
 def test_talks_collapse_below_talks_succeed(shipped_model):
