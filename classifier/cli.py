@@ -16,20 +16,11 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from classifier import __version__
-from classifier.baselines import ALL_BASELINES
 from classifier.config import DEFAULT_DATA, DEFAULT_MODEL
-from classifier.data import load_corpus, load_evaluation
-from classifier.datasets import DATASET_FORMATS, load_dataset
 from classifier.errors import DataError, HeadlinesError, InputError, OutputError
-from classifier.evaluate import evaluate, format_metrics
 from classifier.io import atomic_path, check_writable, output_format_for
-from classifier.model import classify, predict_texts
 from classifier.predict import default_jobs, predict_table, predict_to_file
-from classifier.quality import corpus_report, floor_problems
-from classifier.report import DatasetResult, write_report
 from classifier.store import load_model, save_model
-from classifier.training import cross_validated_metrics
-from classifier.training import train as train_model
 
 app = typer.Typer(
     help="Topic and tone of South Asian news headlines.",
@@ -116,6 +107,11 @@ def train(
 
     Example: headlines train --data data/headlines.csv --model models/headlines.model
     """
+    from classifier.data import load_corpus
+    from classifier.evaluate import format_metrics
+    from classifier.model import classify
+    from classifier.training import train as train_model
+
     try:
         model.parent.mkdir(parents=True, exist_ok=True)
         check_writable(model)
@@ -140,6 +136,9 @@ def check_corpus(
 
     Example: headlines check-corpus --data data/headlines.csv
     """
+    from classifier.data import load_corpus
+    from classifier.quality import corpus_report, floor_problems
+
     try:
         corpus = load_corpus(data)
     except HeadlinesError as exc:
@@ -159,13 +158,13 @@ def evaluate_command(
     dataset: Annotated[
         list[str] | None,
         typer.Option(
-            help=f"A public set as FORMAT:PATH (repeatable); FORMAT one of {', '.join(DATASET_FORMATS)}."
+            help="A public set as FORMAT:PATH (repeatable); FORMAT one of semeval2007, semeval2017, phrasebank, sentfin, cnh-psx, agnews, csv."
         ),
     ] = None,
     baseline: Annotated[
         list[str] | None,
         typer.Option(
-            help=f"Also score a baseline on the same rows (repeatable): {', '.join(ALL_BASELINES)}."
+            help="Also score a baseline on the same rows (repeatable): majority, keywords, vader, afinn, textblob."
         ),
     ] = None,
     model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
@@ -188,6 +187,14 @@ def evaluate_command(
 
     Example: headlines evaluate --dataset semeval2007:affectivetext_trial.xml --baseline vader --report reports/
     """
+    from classifier.baselines import ALL_BASELINES
+    from classifier.data import load_corpus, load_evaluation
+    from classifier.datasets import load_dataset
+    from classifier.evaluate import evaluate, format_metrics
+    from classifier.model import predict_texts
+    from classifier.report import DatasetResult, write_report
+    from classifier.training import cross_validated_metrics
+
     baselines = tuple(baseline or ())
     unknown = [b for b in baselines if b not in ALL_BASELINES]
     try:
@@ -302,7 +309,7 @@ def predict(
                 progress.start()
             try:
                 summary = predict_to_file(
-                    str(model) if jobs > 1 else fitted, input, output, fmt, column, safe_csv=safe_csv,
+                    fitted, input, output, fmt, column, safe_csv=safe_csv,
                     encoding=encoding, jobs=jobs, explain=explain, min_confidence=min_confidence, on_chunk=on_chunk,
                 )  # fmt: skip
             finally:

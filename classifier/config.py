@@ -39,7 +39,8 @@ BOOTSTRAP_ROUNDS = 300  # resamples for the 95% intervals on headline figures
 CALIBRATION_BINS = 10
 COVERAGE_LEVELS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
-CHUNK_ROWS = 50_000  # rows read, predicted and written at a time when streaming
+CHUNK_ROWS = 20_000
+OUTPUT_DECIMALS = 5  # places kept for probabilities and tone in written predictions  # rows read, predicted and written at a time when streaming
 
 # The model-file format this version writes and can read. Bump the major whenever a fitted
 # attribute is added, removed or changes meaning: older files then fail with a clear message.
@@ -47,8 +48,9 @@ MODEL_FORMAT = "headlines-classifier-model"
 MODEL_FORMAT_VERSION = "1.0"
 
 # Floors the shipped corpus must meet (checked by `headlines check-corpus` and the tests).
-CORPUS_MIN_ROWS = 1_500
-CORPUS_MIN_PER_TOPIC = {"diplomacy": 250, "security": 250, "conflict": 250, "markets": 250, "other": 250}
+CORPUS_MIN_ROWS = 6_000
+CORPUS_MIN_PER_TOPIC = {"diplomacy": 900, "security": 900, "conflict": 900, "markets": 900, "other": 1_500}
+CORPUS_MIN_HARD_CASES_PER_RULE = 100  # rows noted "rule N" for each of codebook rules 1 to 5
 CORPUS_MIN_TONE_SHARE = 0.08
 CORPUS_MAX_FIRST_WORD_SHARE = 0.03
 CORPUS_MAX_FIRST_TWO_WORDS_SHARE = 0.02

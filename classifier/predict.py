@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 
 from classifier.config import CHUNK_ROWS, TEXT_COLUMN
 from classifier.io import iter_headlines, open_writer
@@ -41,11 +42,22 @@ def _model_from_file(path: str) -> HeadlineModel:
     return load_model(path)
 
 
-def _predict_chunk(model: HeadlineModel | str, chunk: pd.DataFrame, explain: int,
+_SHARED: dict[str, HeadlineModel] = {}  # the model forked workers inherit from the parent
+
+
+def _predict_chunk(model: HeadlineModel | str | None, chunk: pd.DataFrame, explain: int,
                    min_confidence: float | None) -> pd.DataFrame:  # fmt: skip
-    # A worker gets the model's path and loads it once, instead of unpickling it with every chunk.
-    fitted = _model_from_file(model) if isinstance(model, str) else model
+    if model is None:
+        fitted = _SHARED["model"]  # inherited through fork: nothing was pickled
+    elif isinstance(model, str):
+        fitted = _model_from_file(model)  # a spawned worker loads the file once
+    else:
+        fitted = model
     return predict_frame(fitted, chunk, explain, min_confidence)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def iter_predictions(
@@ -60,20 +72,32 @@ def iter_predictions(
 ) -> Iterator[pd.DataFrame]:
     """Yield prediction chunks for an input file or '-' (stdin), in input order.
 
-    `model` is a fitted model or the path of a model file; with jobs > 1 and more than one chunk,
-    chunks are predicted by worker processes (joblib), a bounded number in flight at a time, so
-    memory stays flat whatever the input size.
+    `model` is a fitted model or the path of a model file. With jobs > 1 and more than one chunk,
+    worker processes predict the chunks, two per worker in flight at a time, so memory stays flat
+    whatever the input size. Where the system can fork (Linux), workers share the parent's loaded
+    model instead of each holding a copy; elsewhere each worker loads it once.
     """
     chunks = iter_headlines(source, column=column, chunk_rows=chunk_rows, encoding=encoding)
     first = list(itertools.islice(chunks, 2))
     chunks = itertools.chain(first, chunks)
-    reference = str(model) if isinstance(model, (str, Path)) else model
+    if isinstance(model, (str, Path)):
+        model = str(model) if jobs > 1 and not _can_fork() else _model_from_file(str(model))
     if jobs == 1 or len(first) < 2:
         for chunk in chunks:
-            yield _predict_chunk(reference, chunk, explain, min_confidence)
+            yield _predict_chunk(model, chunk, explain, min_confidence)
         return
-    parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
-    yield from parallel(delayed(_predict_chunk)(reference, c, explain, min_confidence) for c in chunks)
+    if not _can_fork():
+        parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
+        yield from parallel(delayed(_predict_chunk)(model, c, explain, min_confidence) for c in chunks)
+        return
+    _SHARED["model"] = model
+    try:
+        context = multiprocessing.get_context("fork")
+        with parallel_config(backend="multiprocessing", n_jobs=jobs, context=context), Parallel() as parallel:
+            while group := list(itertools.islice(chunks, 2 * jobs)):
+                yield from parallel(delayed(_predict_chunk)(None, c, explain, min_confidence) for c in group)
+    finally:
+        _SHARED.clear()
 
 
 def serialise_reasons(frame: pd.DataFrame) -> pd.DataFrame:

@@ -60,6 +60,14 @@ def floor_problems(frame: pd.DataFrame) -> list[str]:
         tones = frame.loc[frame[TOPIC_COLUMN] == topic, TONE_COLUMN]
         if not ((tones < 0).any() and (tones == 0).any() and (tones > 0).any()):
             problems.append(f"topic {topic}: lacks negative, neutral or positive rows")
+    if "note" in frame.columns:
+        rules = frame["note"].fillna("").astype(str).str.extract(r"rule (\d+)")[0].dropna().astype(int)
+        counts = rules.value_counts()
+        for rule in range(1, 6):
+            if counts.get(rule, 0) < config.CORPUS_MIN_HARD_CASES_PER_RULE:
+                problems.append(
+                    f"rule {rule}: {counts.get(rule, 0)} hard cases, fewer than {config.CORPUS_MIN_HARD_CASES_PER_RULE}"
+                )
     openings = opening_shares(frame, top=1)
     for key, limit in (("first_word", config.CORPUS_MAX_FIRST_WORD_SHARE),
                        ("first_two_words", config.CORPUS_MAX_FIRST_TWO_WORDS_SHARE)):  # fmt: skip

@@ -36,6 +36,6 @@ def test_floor_problems_name_each_shortfall(tiny_corpus_path):
 
     frame = load_corpus(tiny_corpus_path).frame
     problems = floor_problems(frame)
-    assert any(p.startswith("40 rows, fewer than") for p in problems)
+    assert any(p.startswith("40 rows, fewer than 6000") for p in problems)
     assert any(p.startswith("topic markets: 8 rows") for p in problems)
     assert "topic by tone" in corpus_report(frame)
