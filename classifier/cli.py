@@ -168,6 +168,12 @@ def evaluate_command(
         ),
     ] = None,
     model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
+    allow_pickle: Annotated[
+        bool,
+        typer.Option(
+            help="Also load a plain joblib/pickle model file (it can run code: trusted files only)."
+        ),
+    ] = False,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
     ] = None,
@@ -213,7 +219,7 @@ def evaluate_command(
             typer.echo(format_metrics(metrics))
             results_json: dict = metrics
         else:
-            fitted = load_model(model)
+            fitted = load_model(model, allow_pickle=allow_pickle)
             sets = [load_evaluation(data, text_column=text_column)] if data is not None else []
             sets += [load_dataset(spec, text_column, topic_column, tone_column) for spec in dataset or ()]
             if not sets:
@@ -276,6 +282,12 @@ def predict(
         bool, typer.Option(help="Prefix cells starting with = + - @ so spreadsheets do not run them.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    allow_pickle: Annotated[
+        bool,
+        typer.Option(
+            help="Also load a plain joblib/pickle model file (it can run code: trusted files only)."
+        ),
+    ] = False,
 ) -> None:
     """Label every headline with its topic, runner-up, probabilities and tone, in input order.
 
@@ -289,7 +301,7 @@ def predict(
                     f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet"
                 )
             check_writable(output)
-        fitted = load_model(model)
+        fitted = load_model(model, allow_pickle=allow_pickle)
         if fmt == "table":
             frame = predict_table(fitted, input, column, encoding, explain, min_confidence)
             blank = int(frame["topic"].isna().sum())

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -152,15 +153,32 @@ def _iter_delimited(
     text_col = _pick_column(path, header, column)
     done = 0
     try:
-        reader = pd.read_csv(
-            fh, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunk_rows
-        )
-        for chunk in reader:
-            if len(chunk):
-                yield _with_ids(path, chunk, text_col, done)
-                done += len(chunk)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            reader = pd.read_csv(fh, chunksize=chunk_rows, **_strict_csv(sep))
+            for chunk in reader:
+                if len(chunk):
+                    yield _with_ids(path, chunk, text_col, done)
+                    done += len(chunk)
     except pd.errors.ParserError as exc:
         raise InputError(f"{path}: {_parser_message(exc)}") from None
+    except pd.errors.ParserWarning:
+        raise InputError(f"{path}: {_long_row_message(path, sep, len(header))}") from None
+
+
+def _strict_csv(sep: str) -> dict:
+    # index_col=False: a row with one field more than the header must not silently become an index.
+    return {"sep": sep, "dtype": str, "keep_default_na": False, "na_filter": False, "index_col": False}
+
+
+def _long_row_message(path: str | Path, sep: str, width: int) -> str:
+    """Name the first row with more fields than the header (found again with the csv module)."""
+    with open_text(path) as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        for row in reader:
+            if len(row) > width:
+                return f"malformed row: line {reader.line_num} has {len(row)} fields, the header {width}"
+    return f"malformed row: a row has more fields than the header's {width}"
 
 
 def _raw_header(fh: IO[str], sep: str) -> list[str]:
@@ -284,11 +302,15 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
             if not header:
                 raise InputError(f"{path}: the file is empty (no header row)")
             _check_header(path, header)
-            return pd.read_csv(fh, sep=sep, dtype=str, keep_default_na=False, na_filter=False)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                return pd.read_csv(fh, **_strict_csv(sep))
         except pd.errors.EmptyDataError:
             raise InputError(f"{path}: the file is empty (no header row)") from None
         except pd.errors.ParserError as exc:
             raise InputError(f"{path}: {_parser_message(exc)}") from None
+        except pd.errors.ParserWarning:
+            raise InputError(f"{path}: {_long_row_message(path, sep, len(header))}") from None
         except UnicodeDecodeError:
             with open(path, "rb") as raw:
                 head = raw.read(4)
@@ -303,8 +325,12 @@ def check_writable(path: str | Path) -> None:
         raise OutputError(f"{path}: folder {folder} does not exist")
     if path.is_dir():
         raise OutputError(f"{path}: is a folder, not a file")
-    if not os.access(folder, os.W_OK):
-        raise OutputError(f"{path}: folder {folder} is not writable")
+    try:  # try for real: permission bits do not bind root, and a read-only mount ignores them
+        fd, probe = tempfile.mkstemp(prefix=".headlines-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"{path}: folder {folder} is not writable ({exc.strerror})") from None
 
 
 @contextmanager
@@ -392,10 +418,11 @@ class TableWriter:
                 self._writer = pq.ParquetWriter(self.sink, self._schema)
             else:
                 delimiter = "\t" if self.fmt == "tsv" else ","
-                # pyarrow quotes header names; ours are plain identifiers, so write the header as is.
+                # Every text cell is quoted: pyarrow's "needed" style leaves a bare \r unquoted, which splits
+                # the row for readers. Header names are plain identifiers, written as they are.
                 self.sink.write((delimiter.join(frame.columns) + "\n").encode("utf-8"))
                 options = pacsv.WriteOptions(
-                    delimiter=delimiter, quoting_style="needed", include_header=False
+                    delimiter=delimiter, quoting_style="all_valid", include_header=False
                 )
                 self._writer = pacsv.CSVWriter(self.sink, self._schema, write_options=options)
         self._writer.write_table(_arrow_table(frame, self._schema))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import json
 import warnings
@@ -98,8 +99,9 @@ def save_model(model: HeadlineModel, path: str | Path) -> Path:
             "lexicon_weight": model.lexicon_weight,
         }
     )
+    card = {**model.card, "payload_sha256": hashlib.sha256(payload).hexdigest()}
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(CARD_NAME, json.dumps(model.card, indent=2, sort_keys=True))
+        archive.writestr(CARD_NAME, json.dumps(card, indent=2, sort_keys=True))
         archive.writestr(PAYLOAD_NAME, payload)
     with atomic_path(card_path(path)) as tmp:
         tmp.write_text(card_markdown(model.card), encoding="utf-8")
@@ -146,7 +148,14 @@ def read_card(path: str | Path) -> dict:
     if not path.exists():
         raise ModelFileError(f"{path}: no model file here; train one with `make train` or pass --model")
     if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{path}: not a headlines model file (not a zip archive; truncated or foreign)")
+        hint = (
+            "; it looks like a pickle or joblib file, which can run code when loaded: pass --allow-pickle only if you trust it"
+            if _looks_pickled(path)
+            else ""
+        )
+        raise ModelFileError(
+            f"{path}: not a headlines model file (not a zip archive; truncated or foreign){hint}"
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             card = json.loads(archive.read(CARD_NAME))
@@ -199,9 +208,46 @@ def payload_types(path: Path, payload: bytes) -> set[str]:
     return found
 
 
-def load_model(path: str | Path) -> HeadlineModel:
-    """Load a model file, refusing any type outside TRUSTED_TYPES so loading runs no foreign code."""
+def _looks_pickled(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    # pickle protocol 2+ starts with 0x80; joblib's compressed files with zlib, gzip, bz2, xz or lz4 magic
+    return head[:1] == b"\x80" or head in (
+        b"x\x9c",
+        b"x\x01",
+        b"x\xda",
+        b"\x1f\x8b",
+        b"BZ",
+        b"\xfd7",
+        b"\x04\x22",
+    )
+
+
+def _load_pickle(path: Path) -> HeadlineModel:
+    import joblib
+
+    warnings.warn(
+        f"{path}: loading a pickle/joblib model file runs any code inside it; do this only for files you trust",
+        stacklevel=3,
+    )
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # noqa: BLE001 (unpickling raises anything)
+        raise ModelFileError(f"{path}: could not be unpickled ({type(exc).__name__}: {exc})") from None
+    if not isinstance(model, HeadlineModel):
+        raise ModelFileError(f"{path}: the pickle holds a {type(model).__name__}, not a headlines model")
+    return model
+
+
+def load_model(path: str | Path, allow_pickle: bool = False) -> HeadlineModel:
+    """Load a model file, refusing any type outside TRUSTED_TYPES so loading runs no foreign code.
+
+    allow_pickle: also accept a plain joblib/pickle file holding a HeadlineModel, with a warning
+    (unpickling can run arbitrary code; never the default).
+    """
     path = Path(path)
+    if allow_pickle and path.exists() and not zipfile.is_zipfile(path):
+        return _load_pickle(path)
     card = read_card(path)
     try:
         with zipfile.ZipFile(path) as archive:
@@ -210,6 +256,11 @@ def load_model(path: str | Path) -> HeadlineModel:
         raise ModelFileError(f"{path}: not a headlines model file (no {PAYLOAD_NAME})") from None
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelFileError(f"{path}: damaged model file ({exc})") from None
+    expected = card.get("payload_sha256")
+    if expected is not None and hashlib.sha256(payload).hexdigest() != expected:
+        raise ModelFileError(
+            f"{path}: the model payload does not match its card (edited or damaged); retrain it"
+        )
     found = payload_types(path, payload)
     untrusted = found - set(TRUSTED_TYPES)
     if untrusted:

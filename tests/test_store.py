@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import zipfile
@@ -22,7 +23,8 @@ def test_round_trip_gives_identical_predictions(tiny_model, tmp_path):
     written_card = save_model(tiny_model, path)
     loaded = load_model(path)
     pd.testing.assert_frame_equal(predict_texts(tiny_model, TEXTS), predict_texts(loaded, TEXTS))
-    assert loaded.card == tiny_model.card
+    assert {k: v for k, v in loaded.card.items() if k != "payload_sha256"} == tiny_model.card
+    assert len(loaded.card["payload_sha256"]) == 64
     assert written_card == card_path(path) and "Held-out figures" in written_card.read_text()
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
 
@@ -31,8 +33,11 @@ def rewrite(src, dst, card=None, payload=None):
     with zipfile.ZipFile(src) as archive:
         original_card = json.loads(archive.read(CARD_NAME))
         original_payload = archive.read(PAYLOAD_NAME)
+    card = dict(card if card is not None else original_card)
+    if payload is not None:  # a crafted file would carry a matching hash; make the type check do the work
+        card["payload_sha256"] = hashlib.sha256(payload).hexdigest()
     with zipfile.ZipFile(dst, "w") as archive:
-        archive.writestr(CARD_NAME, json.dumps(card if card is not None else original_card))
+        archive.writestr(CARD_NAME, json.dumps(card))
         archive.writestr(PAYLOAD_NAME, payload if payload is not None else original_payload)
     return original_card
 
