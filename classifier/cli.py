@@ -39,6 +39,11 @@ EXAMPLES = (
 )
 
 
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 class OutputFormat(str, Enum):
     csv = "csv"
     tsv = "tsv"
@@ -288,11 +293,20 @@ def predict(
             help="Also load a plain joblib/pickle model file (it can run code: trusted files only)."
         ),
     ] = False,
+    engine: Annotated[
+        Engine, typer.Option(help="local: this machine; dask: a Dask cluster over a Parquet/CSV glob.")
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (default: a local cluster of --jobs workers).")
+    ] = None,
 ) -> None:
     """Label every headline with its topic, runner-up, probabilities and tone, in input order.
 
     Example: echo "KSE-100 plunges 2,000 points as rupee slides" | headlines predict -
     """
+    if engine == Engine.dask:
+        _predict_on_dask(input, model, output, format, column, scheduler, jobs, explain, min_confidence)
+        return
     fmt = output_format_for(output, format.value if format else None, sys.stdout.isatty())
     try:
         if output is not None:
@@ -332,3 +346,20 @@ def predict(
         raise _fail(exc) from None
     if blank:
         err.print(f"warning: {blank} blank headline(s) kept as rows with empty predictions", highlight=False)
+
+
+def _predict_on_dask(
+    pattern: str, model: Path, output: Path | None, format: OutputFormat | None, column: str | None,
+    scheduler: str | None, jobs: int, explain: int, min_confidence: float | None,
+) -> None:  # fmt: skip
+    from classifier.distributed import run_on_cluster
+
+    try:
+        if output is None:
+            raise OutputError("--engine dask writes one file per partition: give --output FOLDER")
+        load_model(model)  # fail here, clearly, before any cluster starts
+        fmt = format.value if format else "parquet"
+        folder = run_on_cluster(pattern, model, output, fmt, column, scheduler, jobs, explain, min_confidence)
+    except HeadlinesError as exc:
+        raise _fail(exc) from None
+    err.print(f"predictions written to {folder}/ as {fmt}", highlight=False)
