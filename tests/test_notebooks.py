@@ -13,7 +13,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in NOTEBOOKS][:1] == ["01-explore.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["01-explore.ipynb", "02-train-and-evaluate.ipynb", "03-errors-and-explanations.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
