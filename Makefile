@@ -7,7 +7,7 @@ DATA ?= data/headlines.csv
 MODEL ?= models/headlines.model
 
 .DEFAULT_GOAL := help
-.PHONY: help install train evaluate corpus-check test test-fast lint format check lab clean
+.PHONY: help install train evaluate corpus-check benchmark-accuracy benchmark-throughput test test-fast lint format check lab clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -28,6 +28,12 @@ evaluate: $(STAMP)  ## Evaluate the model on a labelled file: make evaluate DATA
 
 corpus-check: $(STAMP)  ## Check the corpus: validation, floors, openings, near-duplicates
 	$(BIN)/headlines check-corpus --data $(DATA)
+
+benchmark-accuracy: $(STAMP)  ## Score the model and every baseline on each real set in ../shared/dev
+	$(BIN)/python benchmarks/accuracy.py --model $(MODEL)
+
+benchmark-throughput: $(STAMP)  ## Rows per second and peak memory of predict against VADER (1,000,000 rows)
+	$(BIN)/python benchmarks/throughput.py --model $(MODEL)
 
 test: $(STAMP)  ## Run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest

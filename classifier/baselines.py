@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 TONE_BASELINES = ("vader", "afinn", "textblob")
 TOPIC_BASELINES = ("majority", "keywords")
-ALL_BASELINES = (*TOPIC_BASELINES, *TONE_BASELINES)
+BOTH_BASELINES = ("embeddings",)  # optional extra: a neural encoder with heads fitted on the same corpus
+ALL_BASELINES = (*TOPIC_BASELINES, *TONE_BASELINES, *BOTH_BASELINES)
 
 # A keyword lexicon of the kind a desk would write by hand from the codebook.
 TOPIC_KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -96,8 +98,28 @@ def keywords(texts: list[str]) -> BaselineResult:
     return BaselineResult(topic=np.asarray(out, dtype=object))
 
 
+@lru_cache(maxsize=2)
+def _embedding_model(training_path: str):
+    from classifier.data import load_corpus
+    from classifier.embeddings import EmbeddingBaseline
+
+    return EmbeddingBaseline(load_corpus(training_path).frame)
+
+
+def embeddings(texts: list[str], training_path: str | None) -> BaselineResult:
+    """all-MiniLM-L6-v2 sentence vectors with linear heads fitted on the model's training corpus."""
+    if not training_path:
+        raise ValueError("the embeddings baseline needs the training corpus the model card names")
+    out, _ = _embedding_model(str(training_path)).predict(texts)
+    return BaselineResult(topic=out["topic"].to_numpy(), tone=out["tone"].to_numpy(),
+                          tone_label=out["tone_label"].to_numpy())  # fmt: skip
+
+
 def run_baseline(
-    name: str, texts: list[str], training_topics: dict[str, int] | None = None
+    name: str,
+    texts: list[str],
+    training_topics: dict[str, int] | None = None,
+    training_path: str | None = None,
 ) -> BaselineResult:
     """Run one named baseline over the texts."""
     runners: dict[str, Callable[[], BaselineResult]] = {
@@ -106,6 +128,7 @@ def run_baseline(
         "textblob": lambda: textblob(texts),
         "majority": lambda: majority(texts, training_topics or {}),
         "keywords": lambda: keywords(texts),
+        "embeddings": lambda: embeddings(texts, training_path),
     }
     if name not in runners:
         raise ValueError(f"unknown baseline {name!r}; choose from {', '.join(ALL_BASELINES)}")

@@ -32,6 +32,7 @@ SUBWORDS = "stems"  # subword view: stems (fast), chars (character n-grams, slow
 CHAR_NGRAMS = (2, 5)  # used when SUBWORDS is chars
 MIN_DF = 1
 TOPIC_C = 10.0
+TOPIC_CLASS_WEIGHT = None  # or "balanced": weigh topics inversely to their corpus counts
 TONE_ALPHA = 1.0
 LEXICON_WEIGHT = 1.0  # scale of the lexicon features against the TF-IDF features in the tone head
 

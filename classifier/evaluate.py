@@ -214,9 +214,11 @@ def evaluate_predictions(
     return result
 
 
-def baseline_predictions(name: str, texts: list[str], training_topics: dict[str, int]) -> pd.DataFrame:
+def baseline_predictions(
+    name: str, texts: list[str], training_topics: dict[str, int], training_path: str | None = None
+) -> pd.DataFrame:
     """A baseline's output as a predictions frame (only the columns it has a view on)."""
-    out = run_baseline(name, texts, training_topics)
+    out = run_baseline(name, texts, training_topics, training_path)
     columns = {"topic": out.topic, "tone": out.tone, "tone_label": out.tone_label}
     return pd.DataFrame({k: v for k, v in columns.items() if v is not None})
 

@@ -21,6 +21,7 @@ from classifier.config import (
     TONE_COLUMN,
     TONE_THRESHOLD,
     TOPIC_C,
+    TOPIC_CLASS_WEIGHT,
     TOPIC_COLUMN,
     TOPICS,
     WORD_NGRAMS,
@@ -50,6 +51,7 @@ class ModelParams:
     char_ngrams: tuple[int, int] = CHAR_NGRAMS
     min_df: int = MIN_DF
     topic_c: float = TOPIC_C
+    topic_class_weight: str | None = TOPIC_CLASS_WEIGHT
     tone_alpha: float = TONE_ALPHA
     lexicon_weight: float = LEXICON_WEIGHT
     seed: int = SEED
@@ -108,7 +110,9 @@ def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel
     features = build_text_features(params.word_ngrams, params.subwords, params.char_ngrams, params.min_df)
     texts = frame[TEXT_COLUMN].astype(str).tolist()
     matrix = features.fit_transform(texts)
-    topic_head = LogisticRegression(C=params.topic_c, max_iter=3000, random_state=params.seed)
+    topic_head = LogisticRegression(
+        C=params.topic_c, class_weight=params.topic_class_weight, max_iter=3000, random_state=params.seed
+    )
     topic_head.fit(matrix, frame[TOPIC_COLUMN].to_numpy())
     model = HeadlineModel(
         features=features,

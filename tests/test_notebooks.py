@@ -13,7 +13,11 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in NOTEBOOKS] == ["01-explore.ipynb", "02-train-and-evaluate.ipynb", "03-errors-and-explanations.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01-explore.ipynb",
+        "02-train-and-evaluate.ipynb",
+        "03-errors-and-explanations.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -1,0 +1,25 @@
+"""The optional embeddings baseline: skipped unless torch and the packaged encoder are installed."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.embeddings import available
+
+pytestmark = pytest.mark.skipif(not available(), reason="embeddings extra (torch, sentence-transformers) not installed")
+
+
+def test_embedding_baseline_fits_and_predicts(tiny_corpus_path):
+    from classifier.baselines import run_baseline
+
+    out = run_baseline("embeddings", ["Rupee slides against dollar", "Troops trade fire along LoC"],
+                       training_path=str(tiny_corpus_path))  # fmt: skip
+    assert len(out.topic) == 2 and out.tone.min() >= -1 and out.tone.max() <= 1
+    assert set(out.tone_label) <= {"negative", "neutral", "positive"}
+
+
+def test_embeddings_need_a_training_corpus():
+    from classifier.baselines import run_baseline
+
+    with pytest.raises(ValueError, match="training corpus"):
+        run_baseline("embeddings", ["x"])
