@@ -40,7 +40,7 @@ BOOTSTRAP_ROUNDS = 300  # resamples for the 95% intervals on headline figures
 CALIBRATION_BINS = 10
 COVERAGE_LEVELS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 10_000
 OUTPUT_DECIMALS = 5  # places kept for probabilities and tone in written predictions  # rows read, predicted and written at a time when streaming
 
 # The model-file format this version writes and can read. Bump the major whenever a fitted
