@@ -43,6 +43,7 @@ class BaselineResult:
     topic: np.ndarray | None = None
     tone: np.ndarray | None = None
     tone_label: np.ndarray | None = None
+    rows_per_second: float | None = None  # set when a baseline times itself (excluding one-off fitting)
 
 
 def _labels_by_threshold(scores: np.ndarray, threshold: float) -> np.ndarray:
@@ -110,9 +111,9 @@ def embeddings(texts: list[str], training_path: str | None) -> BaselineResult:
     """all-MiniLM-L6-v2 sentence vectors with linear heads fitted on the model's training corpus."""
     if not training_path:
         raise ValueError("the embeddings baseline needs the training corpus the model card names")
-    out, _ = _embedding_model(str(training_path)).predict(texts)
+    out, rate = _embedding_model(str(training_path)).predict(texts)
     return BaselineResult(topic=out["topic"].to_numpy(), tone=out["tone"].to_numpy(),
-                          tone_label=out["tone_label"].to_numpy())  # fmt: skip
+                          tone_label=out["tone_label"].to_numpy(), rows_per_second=rate)  # fmt: skip
 
 
 def run_baseline(

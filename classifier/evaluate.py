@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from classifier.baselines import TONE_BASELINES, TOPIC_BASELINES, run_baseline
+from classifier.baselines import BOTH_BASELINES, TONE_BASELINES, TOPIC_BASELINES, run_baseline
 from classifier.config import (
     BOOTSTRAP_ROUNDS,
     CALIBRATION_BINS,
@@ -216,11 +217,13 @@ def evaluate_predictions(
 
 def baseline_predictions(
     name: str, texts: list[str], training_topics: dict[str, int], training_path: str | None = None
-) -> pd.DataFrame:
-    """A baseline's output as a predictions frame (only the columns it has a view on)."""
+) -> tuple[pd.DataFrame, float]:
+    """A baseline's output as a predictions frame (only the columns it has a view on), and its rows per second."""
+    started = time.perf_counter()
     out = run_baseline(name, texts, training_topics, training_path)
+    rate = out.rows_per_second or len(texts) / max(time.perf_counter() - started, 1e-9)
     columns = {"topic": out.topic, "tone": out.tone, "tone_label": out.tone_label}
-    return pd.DataFrame({k: v for k, v in columns.items() if v is not None})
+    return pd.DataFrame({k: v for k, v in columns.items() if v is not None}), rate
 
 
 def applicable_baselines(data: Labelled, baselines: tuple[str, ...]) -> tuple[str, ...]:
@@ -228,9 +231,9 @@ def applicable_baselines(data: Labelled, baselines: tuple[str, ...]) -> tuple[st
     columns = set(data.frame.columns)
     has_topic = bool(columns & {TOPIC_COLUMN, TOPIC_GROUP_COLUMN})
     has_tone = bool(columns & {TONE_COLUMN, TONE_LABEL_COLUMN})
-    return tuple(
-        b for b in baselines if (b in TOPIC_BASELINES and has_topic) or (b in TONE_BASELINES and has_tone)
-    )
+    wanted = {b for b in TOPIC_BASELINES if has_topic} | {b for b in TONE_BASELINES if has_tone}
+    wanted |= set(BOTH_BASELINES) if has_topic or has_tone else set()
+    return tuple(b for b in baselines if b in wanted)
 
 
 def evaluate(
@@ -240,19 +243,34 @@ def evaluate(
     intervals: bool = True,
     predictions: pd.DataFrame | None = None,
 ) -> dict:
-    """Predict every row of a labelled set and score it, with named baselines on the same rows."""
+    """Predict every row of a labelled set and score it, with named baselines on the same rows.
+
+    Each system's rows per second is recorded too (the model's only when it predicts here), so a
+    comparison shows what accuracy costs in speed.
+    """
     texts = data.frame[TEXT_COLUMN].tolist()
+    started = time.perf_counter()
     if predictions is None:
         predictions = predict_texts(model, texts)
+        seconds = time.perf_counter() - started
+    else:
+        seconds = None
     metrics = evaluate_predictions(data.frame, predictions, with_intervals=intervals)
     metrics["data"] = {"path": data.path, "sha256": data.sha256, "rows": len(data.frame)}
+    if seconds:
+        metrics["rows_per_second"] = len(texts) / seconds
     chosen = applicable_baselines(data, baselines)
     if chosen:
-        training_topics = model.card.get("data", {}).get("topic_counts", {})
-        metrics["baselines"] = {
-            name: evaluate_predictions(data.frame, baseline_predictions(name, texts, training_topics))
-            for name in chosen
-        }
+        card_data = model.card.get("data", {})
+        metrics["baselines"] = {}
+        for name in chosen:
+            predicted, rate = baseline_predictions(
+                name, texts, card_data.get("topic_counts", {}), card_data.get("path")
+            )
+            metrics["baselines"][name] = {
+                **evaluate_predictions(data.frame, predicted),
+                "rows_per_second": rate,
+            }
     return metrics
 
 

@@ -23,3 +23,14 @@ def test_embeddings_need_a_training_corpus():
 
     with pytest.raises(ValueError, match="training corpus"):
         run_baseline("embeddings", ["x"])
+
+
+def test_evaluate_scores_embeddings_on_the_same_rows(tiny_model, tmp_path):
+    from classifier.data import load_evaluation
+    from classifier.evaluate import evaluate
+
+    path = tmp_path / "e.csv"
+    path.write_text("headline,topic,tone\nBlast kills 20,security,-1\nRupee gains,markets,0.5\n", encoding="utf-8")
+    m = evaluate(tiny_model, load_evaluation(path), baselines=("embeddings",))
+    assert m["baselines"]["embeddings"]["topic"]["rows"] == 2
+    assert m["baselines"]["embeddings"]["rows_per_second"] > 0

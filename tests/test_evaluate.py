@@ -103,4 +103,5 @@ def test_evaluate_with_baselines_on_same_rows(tiny_model, tmp_path):
     assert set(m["baselines"]) == {"vader", "keywords", "majority"}
     assert m["baselines"]["vader"]["tone"]["rows"] == 3 and "topic" not in m["baselines"]["vader"]
     assert m["baselines"]["majority"]["topic"]["rows"] == 3
+    assert m["rows_per_second"] > 0 and m["baselines"]["vader"]["rows_per_second"] > 0
     assert "on the same rows" in format_metrics(m)
