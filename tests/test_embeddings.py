@@ -6,7 +6,9 @@ import pytest
 
 from classifier.embeddings import available
 
-pytestmark = pytest.mark.skipif(not available(), reason="embeddings extra (torch, sentence-transformers) not installed")
+pytestmark = pytest.mark.skipif(
+    not available(), reason="embeddings extra (torch, sentence-transformers) not installed"
+)
 
 
 def test_embedding_baseline_fits_and_predicts(tiny_corpus_path):
@@ -30,7 +32,9 @@ def test_evaluate_scores_embeddings_on_the_same_rows(tiny_model, tmp_path):
     from classifier.evaluate import evaluate
 
     path = tmp_path / "e.csv"
-    path.write_text("headline,topic,tone\nBlast kills 20,security,-1\nRupee gains,markets,0.5\n", encoding="utf-8")
+    path.write_text(
+        "headline,topic,tone\nBlast kills 20,security,-1\nRupee gains,markets,0.5\n", encoding="utf-8"
+    )
     m = evaluate(tiny_model, load_evaluation(path), baselines=("embeddings",))
     assert m["baselines"]["embeddings"]["topic"]["rows"] == 2
     assert m["baselines"]["embeddings"]["rows_per_second"] > 0
