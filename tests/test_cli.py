@@ -221,3 +221,15 @@ def test_predict_explain_min_confidence_and_jobs(tiny_model_path, tmp_path):
     frame = pd.read_csv(io.StringIO(result.stdout))
     assert len(frame) == 30 and set(frame["topic"]) == {"uncertain"}
     assert json.loads(frame.loc[0, "tone_reasons"])[0][0]
+
+
+def test_progress_only_on_a_terminal(monkeypatch):
+    from rich.console import Console
+
+    from classifier import cli
+
+    monkeypatch.setattr(cli, "err", Console(stderr=True, force_terminal=False))
+    assert cli._progress(quiet=False) is None
+    monkeypatch.setattr(cli, "err", Console(stderr=True, force_terminal=True))
+    assert cli._progress(quiet=True) is None
+    assert cli._progress(quiet=False) is not None

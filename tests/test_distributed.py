@@ -67,3 +67,21 @@ def test_cli_engine_dask_needs_an_output_folder(tiny_model_path, tmp_path):
     result = CliRunner().invoke(app, ["predict", str(tmp_path / "*.parquet"), "--engine", "dask",
                                       "--model", str(tiny_model_path)])  # fmt: skip
     assert result.exit_code == 5 and "--output FOLDER" in result.output
+
+
+def test_missing_dask_says_how_to_install(monkeypatch):
+    import builtins
+
+    from classifier.distributed import require_dask
+    from classifier.errors import InputError
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name.startswith("dask"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(InputError, match=r"pip install 'headlines-classifier\[dask\]'"):
+        require_dask()
