@@ -417,15 +417,18 @@ class TableWriter:
             if self.fmt == "parquet":
                 self._writer = pq.ParquetWriter(self.sink, self._schema)
             else:
-                delimiter = "\t" if self.fmt == "tsv" else ","
-                # Every text cell is quoted: pyarrow's "needed" style leaves a bare \r unquoted, which splits
-                # the row for readers. Header names are plain identifiers, written as they are.
-                self.sink.write((delimiter.join(frame.columns) + "\n").encode("utf-8"))
+                # pyarrow quotes header names; ours are plain identifiers, so the header is written as is.
+                # "needed" quotes every text cell (a bare \r included) and leaves numbers bare.
+                self.sink.write((self._delimiter.join(frame.columns) + "\n").encode("utf-8"))
                 options = pacsv.WriteOptions(
-                    delimiter=delimiter, quoting_style="all_valid", include_header=False
+                    delimiter=self._delimiter, include_header=False, quoting_style="needed"
                 )
                 self._writer = pacsv.CSVWriter(self.sink, self._schema, write_options=options)
         self._writer.write_table(_arrow_table(frame, self._schema))
+
+    @property
+    def _delimiter(self) -> str:
+        return "\t" if self.fmt == "tsv" else ","
 
     def close(self) -> None:
         """Finish the file (Parquet needs a footer)."""
