@@ -18,9 +18,9 @@ from rich.table import Table
 from classifier import __version__
 from classifier.config import DEFAULT_DATA, DEFAULT_MODEL
 from classifier.errors import DataError, HeadlinesError, InputError, OutputError
-from classifier.io import atomic_path, check_writable, output_format_for
 from classifier.predict import default_jobs, predict_table, predict_to_file
 from classifier.store import load_model, save_model
+from classifier.writers import atomic_path, check_writable, output_format_for
 
 app = typer.Typer(
     help="Topic and tone of South Asian news headlines.",

@@ -15,8 +15,9 @@ import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 
 from classifier.config import CHUNK_ROWS, TEXT_COLUMN
-from classifier.io import iter_headlines, open_writer
+from classifier.io import iter_headlines
 from classifier.model import REASON_COLUMNS, HeadlineModel, predict_frame
+from classifier.writers import open_writer
 
 
 @dataclass

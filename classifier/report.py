@@ -13,9 +13,9 @@ import pandas as pd
 from classifier.config import TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
 from classifier.data import Labelled
 from classifier.evaluate import comparison_rows, format_metrics
-from classifier.io import atomic_path
 from classifier.model import PROBABILITY_COLUMNS
 from classifier.plots import plot_confusion, plot_coverage, plot_reliability, plot_tone_scatter, save_png
+from classifier.writers import atomic_path
 
 MISTAKES_PER_SET = 50
 

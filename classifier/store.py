@@ -16,8 +16,8 @@ from sklearn.pipeline import FeatureUnion
 
 from classifier.config import MODEL_FORMAT, MODEL_FORMAT_VERSION
 from classifier.errors import ModelFileError
-from classifier.io import atomic_path
 from classifier.model import HeadlineModel
+from classifier.writers import atomic_path
 
 CARD_NAME = "card.json"
 PAYLOAD_NAME = "model.skops"

@@ -7,16 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from classifier.errors import InputError, OutputError
-from classifier.io import (
-    atomic_path,
-    check_writable,
-    detect_format,
-    iter_headlines,
-    neutralise_formulas,
-    output_format_for,
-    read_table,
-)
+from classifier.errors import InputError
+from classifier.io import detect_format, iter_headlines, read_table
 
 
 def collect(path, **kwargs) -> pd.DataFrame:
@@ -137,32 +129,3 @@ def test_read_table_keeps_text(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("headline,topic\nNULL,other\n", encoding="utf-8")
     assert read_table(path)["headline"].tolist() == ["NULL"]
-
-
-def test_atomic_path_leaves_nothing_on_failure(tmp_path):
-    target = tmp_path / "out.csv"
-    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
-        tmp.write_text("half", encoding="utf-8")
-        raise RuntimeError("interrupted")
-    assert not target.exists()
-    assert list(tmp_path.iterdir()) == []
-    with atomic_path(target) as tmp:
-        tmp.write_text("whole", encoding="utf-8")
-    assert target.read_text(encoding="utf-8") == "whole"
-
-
-def test_check_writable_fails_for_missing_folder(tmp_path):
-    with pytest.raises(OutputError, match="does not exist"):
-        check_writable(tmp_path / "no" / "out.csv")
-
-
-def test_output_format_choice():
-    assert output_format_for(None, None, is_terminal=True) == "table"
-    assert output_format_for(None, None, is_terminal=False) == "csv"
-    assert output_format_for("o.jsonl", None, is_terminal=True) == "jsonl"
-    assert output_format_for("o.txt", "tsv", is_terminal=True) == "tsv"
-
-
-def test_neutralise_formulas():
-    frame = pd.DataFrame({"headline": ["=1+1", "@SUM", "plain", "-5 dead"], "x": [1, 2, 3, 4]})
-    assert neutralise_formulas(frame)["headline"].tolist() == ["'=1+1", "'@SUM", "plain", "'-5 dead"]
