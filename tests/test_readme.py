@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from classifier.cli import app
@@ -38,3 +39,15 @@ def test_commands_and_options_exist():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in README
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_python_example_runs(tmp_path, monkeypatch):
+    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+    assert blocks
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    (tmp_path / "models").mkdir()
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)  # noqa: S102
+    assert (tmp_path / "models" / "headlines.model").exists()
