@@ -26,7 +26,8 @@ from classifier.config import (
     TOPICS,
     WORD_NGRAMS,
 )
-from classifier.features import LexiconFeatures, build_text_features
+from classifier.features import ChunkTokens, LexiconFeatures, build_text_features, tokenise_chunk
+from classifier.vectorize import CompiledFeatures, compile_features
 
 PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
 PREDICTION_COLUMNS: tuple[str, ...] = (
@@ -76,10 +77,30 @@ class HeadlineModel:
     tone_head: Ridge
     lexicon_weight: float = LEXICON_WEIGHT
     card: dict = field(default_factory=dict)
+    _compiled: CompiledFeatures | None = field(default=None, init=False, repr=False, compare=False)
 
-    def tone_matrix(self, text_matrix: sp.spmatrix, texts: list[str]) -> sp.csr_matrix:
+    def text_matrix(self, texts: list[str], tokens: ChunkTokens | None = None) -> sp.csr_matrix:
+        """The shared text features, through the compiled views (equal to `features.transform`)."""
+        return self.compiled_features().transform(texts, tokens)
+
+    def compiled_features(self) -> CompiledFeatures:
+        """The feature union compiled to array lookups, built on first use and kept."""
+        if self._compiled is None:
+            self._compiled = compile_features(self.features)
+        return self._compiled
+
+    def prepare(self) -> HeadlineModel:
+        """Build every lookup table prediction uses now (before forking, so workers share them)."""
+        self.compiled_features()
+        self.tone_features.lookup_tables()
+        return self
+
+    def tone_matrix(
+        self, text_matrix: sp.spmatrix, texts: list[str], tokens: ChunkTokens | None = None
+    ) -> sp.csr_matrix:
         """The tone head's input: the shared text features plus the weighted lexicon features."""
-        lexical = self.tone_features.transform(texts) * self.lexicon_weight
+        tokens = tokenise_chunk(texts) if tokens is None else tokens
+        lexical = self.tone_features.transform_tokens(tokens) * self.lexicon_weight
         return sp.hstack([text_matrix, sp.csr_matrix(lexical)], format="csr")
 
     @property
@@ -151,7 +172,8 @@ def predict_texts(
     if not keep.any():
         return out
     kept = [t for t, k in zip(texts, keep, strict=True) if k]
-    matrix = model.features.transform(kept)
+    tokens = tokenise_chunk(kept)  # one tokenisation feeds every view and the lexicon
+    matrix = model.text_matrix(kept, tokens)
     order = [model.topics.index(t) for t in TOPICS]
     proba = model.topic_head.predict_proba(matrix)[:, order]
     ranked = np.argsort(-proba, axis=1, kind="stable")
@@ -162,7 +184,7 @@ def predict_texts(
     topic = labels[best]
     if min_confidence is not None:
         topic = np.where(confidence < min_confidence, UNCERTAIN, topic)
-    tone_input = model.tone_matrix(matrix, kept)
+    tone_input = model.tone_matrix(matrix, kept, tokens)
     tone = np.clip(model.tone_head.predict(tone_input), -1.0, 1.0)
     out.loc[rows, "topic"] = topic
     out.loc[rows, "topic_confidence"] = confidence

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import multiprocessing
@@ -12,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-from joblib import Parallel, delayed, parallel_config
+from joblib import Parallel, delayed
 
 from classifier.config import CHUNK_ROWS, TEXT_COLUMN
 from classifier.io import iter_headlines
@@ -91,12 +92,20 @@ def iter_predictions(
         parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
         yield from parallel(delayed(_predict_chunk)(model, c, explain, min_confidence) for c in chunks)
         return
+    model.prepare()  # lookup tables built once here, so forked workers inherit them
     _SHARED["model"] = model
     try:
         context = multiprocessing.get_context("fork")
-        with parallel_config(backend="multiprocessing", n_jobs=jobs, context=context), Parallel() as parallel:
-            while group := list(itertools.islice(chunks, 2 * jobs)):
-                yield from parallel(delayed(_predict_chunk)(None, c, explain, min_confidence) for c in group)
+        # A sliding window of 2 chunks per worker: no barrier between groups, memory stays flat.
+        # (joblib's generator mode, used above, does not support a fork-based backend.)
+        with context.Pool(jobs) as pool:
+            pending: collections.deque = collections.deque()
+            for chunk in chunks:
+                pending.append(pool.apply_async(_predict_chunk, (None, chunk, explain, min_confidence)))
+                if len(pending) >= 2 * jobs:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
     finally:
         _SHARED.clear()
 
