@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import json
 import multiprocessing
@@ -18,7 +19,7 @@ from joblib import Parallel, delayed
 from classifier.config import CHUNK_ROWS, TEXT_COLUMN
 from classifier.io import iter_headlines
 from classifier.model import REASON_COLUMNS, HeadlineModel, predict_frame
-from classifier.writers import open_writer
+from classifier.writers import EncodedChunk, encode_chunk, open_writer
 
 
 @dataclass
@@ -48,14 +49,21 @@ _SHARED: dict[str, HeadlineModel] = {}  # the model forked workers inherit from 
 
 
 def _predict_chunk(model: HeadlineModel | str | None, chunk: pd.DataFrame, explain: int,
-                   min_confidence: float | None) -> pd.DataFrame:  # fmt: skip
+                   min_confidence: float | None, finish: Callable | None = None):  # fmt: skip
     if model is None:
         fitted = _SHARED["model"]  # inherited through fork: nothing was pickled
     elif isinstance(model, str):
         fitted = _model_from_file(model)  # a spawned worker loads the file once
     else:
         fitted = model
-    return predict_frame(fitted, chunk, explain, min_confidence)
+    frame = predict_frame(fitted, chunk, explain, min_confidence)
+    return frame if finish is None else finish(frame)
+
+
+def _encode_for_file(frame: pd.DataFrame, fmt: str, safe_csv: bool) -> tuple[EncodedChunk, int]:
+    """A prediction chunk as output bytes plus its count of blank rows (run in the workers)."""
+    blank = int(frame["topic"].isna().sum())
+    return encode_chunk(frame if fmt == "jsonl" else serialise_reasons(frame), fmt, safe_csv), blank
 
 
 def _can_fork() -> bool:
@@ -71,8 +79,12 @@ def iter_predictions(
     jobs: int = 1,
     explain: int = 0,
     min_confidence: float | None = None,
-) -> Iterator[pd.DataFrame]:
+    finish: Callable | None = None,
+) -> Iterator:
     """Yield prediction chunks for an input file or '-' (stdin), in input order.
+
+    `finish`, when given, is applied to each chunk's frame where it was predicted (in the worker)
+    and its result is yielded instead; it must be picklable.
 
     `model` is a fitted model or the path of a model file. With jobs > 1 and more than one chunk,
     worker processes predict the chunks, two per worker in flight at a time, so memory stays flat
@@ -86,11 +98,13 @@ def iter_predictions(
         model = str(model) if jobs > 1 and not _can_fork() else _model_from_file(str(model))
     if jobs == 1 or len(first) < 2:
         for chunk in chunks:
-            yield _predict_chunk(model, chunk, explain, min_confidence)
+            yield _predict_chunk(model, chunk, explain, min_confidence, finish)
         return
     if not _can_fork():
         parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
-        yield from parallel(delayed(_predict_chunk)(model, c, explain, min_confidence) for c in chunks)
+        yield from parallel(
+            delayed(_predict_chunk)(model, c, explain, min_confidence, finish) for c in chunks
+        )
         return
     model.prepare()  # lookup tables built once here, so forked workers inherit them
     _SHARED["model"] = model
@@ -101,7 +115,9 @@ def iter_predictions(
         with context.Pool(jobs) as pool:
             pending: collections.deque = collections.deque()
             for chunk in chunks:
-                pending.append(pool.apply_async(_predict_chunk, (None, chunk, explain, min_confidence)))
+                pending.append(
+                    pool.apply_async(_predict_chunk, (None, chunk, explain, min_confidence, finish))
+                )
                 if len(pending) >= 2 * jobs:
                     yield pending.popleft().get()
             while pending:
@@ -140,14 +156,25 @@ def predict_to_file(
     """Stream predictions from `source` to `output` (stdout when None) in a streaming format."""
     summary = PredictSummary()
     with open_writer(output, fmt, safe_csv=safe_csv) as writer:
-        for frame in iter_predictions(
-            model, source, column, chunk_rows, encoding, jobs, explain, min_confidence
+        if fmt == "parquet":
+            for frame in iter_predictions(model, source, column, chunk_rows, encoding, jobs, explain,
+                                          min_confidence):  # fmt: skip
+                writer.write(serialise_reasons(frame))
+                summary.rows += len(frame)
+                summary.blank += int(frame["topic"].isna().sum())
+                if on_chunk:
+                    on_chunk(len(frame))
+            return summary
+        # Text formats are encoded where the chunk was predicted, so workers share that work too.
+        finish = functools.partial(_encode_for_file, fmt=fmt, safe_csv=safe_csv)
+        for encoded, blank in iter_predictions(
+            model, source, column, chunk_rows, encoding, jobs, explain, min_confidence, finish
         ):
-            writer.write(frame if fmt == "jsonl" else serialise_reasons(frame))
-            summary.rows += len(frame)
-            summary.blank += int(frame["topic"].isna().sum())
+            writer.write_encoded(encoded)
+            summary.rows += encoded.rows
+            summary.blank += blank
             if on_chunk:
-                on_chunk(len(frame))
+                on_chunk(encoded.rows)
     return summary
 
 

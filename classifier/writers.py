@@ -91,53 +91,80 @@ def _arrow_table(frame: pd.DataFrame, schema):
     return pa.table(columns, schema=schema)
 
 
+@dataclass(frozen=True)
+class EncodedChunk:
+    """A chunk of rows already encoded as CSV/TSV/JSONL bytes (no header), ready to append."""
+
+    columns: tuple[str, ...]
+    rows: int
+    data: bytes
+
+
+def encode_chunk(frame: pd.DataFrame, fmt: str, safe_csv: bool = False) -> EncodedChunk:
+    """Encode rows as the body of a CSV, TSV or JSONL file; pure, so worker processes can do it.
+
+    CSV and TSV go through pyarrow's writer, ten times faster than pandas for large outputs; numbers
+    are rounded to OUTPUT_DECIMALS places; "needed" quoting quotes every text cell (a bare \r
+    included) and leaves numbers bare.
+    """
+    if fmt == "jsonl":
+        text = frame.round(OUTPUT_DECIMALS).to_json(orient="records", lines=True, force_ascii=False)
+        data = (text if text.endswith("\n") or not text else text + "\n").encode("utf-8")
+        return EncodedChunk(tuple(frame.columns), len(frame), data)
+    if fmt not in ("csv", "tsv"):
+        raise OutputError(f"cannot encode format {fmt!r} chunk by chunk")
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if safe_csv:
+        frame = neutralise_formulas(frame)
+    options = pacsv.WriteOptions(delimiter=_delimiter(fmt), include_header=False, quoting_style="needed")
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(_arrow_table(frame, arrow_schema(frame)), sink, write_options=options)
+    return EncodedChunk(tuple(frame.columns), len(frame), sink.getvalue().to_pybytes())
+
+
+def _delimiter(fmt: str) -> str:
+    return "\t" if fmt == "tsv" else ","
+
+
 @dataclass
 class TableWriter:
-    """Write prediction chunks as CSV/TSV/JSONL/Parquet to a binary stream or file, header once.
-
-    CSV and TSV go through pyarrow's writer, ten times faster than pandas for large outputs;
-    numbers are rounded to OUTPUT_DECIMALS places.
-    """
+    """Write prediction chunks as CSV/TSV/JSONL/Parquet to a binary stream or file, header once."""
 
     fmt: str
     sink: object
     safe_csv: bool = False
-    _writer: object = field(default=None, init=False)
-    _schema: object = field(default=None, init=False)
+    _parquet: object = field(default=None, init=False)
+    _parquet_schema: object = field(default=None, init=False)
+    _columns: tuple[str, ...] | None = field(default=None, init=False)
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append one chunk of rows."""
-        if self.fmt == "jsonl":
-            text = frame.round(OUTPUT_DECIMALS).to_json(orient="records", lines=True, force_ascii=False)
-            self.sink.write((text if text.endswith("\n") or not text else text + "\n").encode("utf-8"))
+        if self.fmt != "parquet":
+            self.write_encoded(encode_chunk(frame, self.fmt, self.safe_csv))
             return
-        import pyarrow.csv as pacsv
         import pyarrow.parquet as pq
 
-        if self.safe_csv and self.fmt in ("csv", "tsv"):
-            frame = neutralise_formulas(frame)
-        if self._schema is None:
-            self._schema = arrow_schema(frame)
-            if self.fmt == "parquet":
-                self._writer = pq.ParquetWriter(self.sink, self._schema)
-            else:
-                # pyarrow quotes header names; ours are plain identifiers, so the header is written as is.
-                # "needed" quotes every text cell (a bare \r included) and leaves numbers bare.
-                self.sink.write((self._delimiter.join(frame.columns) + "\n").encode("utf-8"))
-                options = pacsv.WriteOptions(
-                    delimiter=self._delimiter, include_header=False, quoting_style="needed"
-                )
-                self._writer = pacsv.CSVWriter(self.sink, self._schema, write_options=options)
-        self._writer.write_table(_arrow_table(frame, self._schema))
+        if self._parquet is None:
+            self._parquet_schema = arrow_schema(frame)
+            self._parquet = pq.ParquetWriter(self.sink, self._parquet_schema)
+        self._parquet.write_table(_arrow_table(frame, self._parquet_schema))
 
-    @property
-    def _delimiter(self) -> str:
-        return "\t" if self.fmt == "tsv" else ","
+    def write_encoded(self, chunk: EncodedChunk) -> None:
+        """Append a chunk encoded by `encode_chunk` (with the same format), header first."""
+        if self._columns is None:
+            self._columns = chunk.columns
+            if self.fmt in ("csv", "tsv"):  # our column names are plain identifiers: no quoting
+                self.sink.write((_delimiter(self.fmt).join(chunk.columns) + "\n").encode("utf-8"))
+        elif chunk.columns != self._columns:
+            raise OutputError(f"chunk columns changed from {self._columns} to {chunk.columns}")
+        self.sink.write(chunk.data)
 
     def close(self) -> None:
         """Finish the file (Parquet needs a footer)."""
-        if self._writer is not None:
-            self._writer.close()
+        if self._parquet is not None:
+            self._parquet.close()
 
 
 @contextmanager

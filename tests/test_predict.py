@@ -62,3 +62,16 @@ def test_serialise_reasons_leaves_other_columns():
     out = serialise_reasons(frame)
     assert out["topic_reasons"][0] == '[["a", 1.0]]' and pd.isna(out["topic_reasons"][1])
     assert out["x"].tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "parquet"])
+def test_files_written_by_workers_equal_sequential_ones(tiny_model_path, numbered_input, tmp_path, fmt):
+    path, _ = numbered_input
+    one, two = tmp_path / f"one.{fmt}", tmp_path / f"two.{fmt}"
+    first = predict_to_file(str(tiny_model_path), path, one, fmt, chunk_rows=9, jobs=1, explain=1)
+    second = predict_to_file(str(tiny_model_path), path, two, fmt, chunk_rows=9, jobs=2, explain=1)
+    assert (first.rows, first.blank) == (second.rows, second.blank) == (100, 14)
+    if fmt == "parquet":
+        pd.testing.assert_frame_equal(pd.read_parquet(one), pd.read_parquet(two))
+    else:
+        assert one.read_bytes() == two.read_bytes()

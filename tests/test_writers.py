@@ -12,6 +12,7 @@ from classifier.writers import (
     TableWriter,
     atomic_path,
     check_writable,
+    encode_chunk,
     neutralise_formulas,
     output_format_for,
 )
@@ -64,3 +65,23 @@ def test_header_once_across_chunks_and_numbers_bare(fmt):
     assert frame["headline"].tolist() == ["a, b", 'say "hi"'] * 2
     assert frame["tone"].tolist() == [0.12346, -1.0] * 2
     assert ",0.12346" in text or "\t0.12346" in text
+
+
+def test_encoded_chunks_append_like_frames_and_refuse_other_columns():
+    frames = [pd.DataFrame({"id": ["1"], "headline": ["=x, y"], "tone": [0.5]}),
+              pd.DataFrame({"id": ["2"], "headline": ["z"], "tone": [float("nan")]})]  # fmt: skip
+    direct, encoded = io.BytesIO(), io.BytesIO()
+    writer_a, writer_b = TableWriter("csv", direct, safe_csv=True), TableWriter("csv", encoded)
+    for frame in frames:
+        writer_a.write(frame)
+        writer_b.write_encoded(encode_chunk(frame, "csv", safe_csv=True))
+    assert direct.getvalue() == encoded.getvalue()
+    assert encoded.getvalue().decode("utf-8").splitlines() == [
+        "id,headline,tone",
+        '"1","\'=x, y",0.5',
+        '"2","z",',
+    ]
+    with pytest.raises(OutputError, match="columns changed"):
+        writer_b.write_encoded(encode_chunk(pd.DataFrame({"other": [1.0]}), "csv"))
+    with pytest.raises(OutputError, match="cannot encode"):
+        encode_chunk(frames[0], "parquet")
