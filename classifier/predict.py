@@ -167,6 +167,8 @@ def predict_to_file(
             return summary
         # Text formats are encoded where the chunk was predicted, so workers share that work too.
         finish = functools.partial(_encode_for_file, fmt=fmt, safe_csv=safe_csv)
+        if fmt in ("csv", "tsv"):
+            import pyarrow.csv  # noqa: F401  imported before workers fork, so they share its memory
         for encoded, blank in iter_predictions(
             model, source, column, chunk_rows, encoding, jobs, explain, min_confidence, finish
         ):
