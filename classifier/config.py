@@ -40,13 +40,13 @@ BOOTSTRAP_ROUNDS = 300  # resamples for the 95% intervals on headline figures
 CALIBRATION_BINS = 10
 COVERAGE_LEVELS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
-CHUNK_ROWS = 10_000
-OUTPUT_DECIMALS = 5  # places kept for probabilities and tone in written predictions  # rows read, predicted and written at a time when streaming
+CHUNK_ROWS = 10_000  # rows read, predicted and written at a time when streaming
+OUTPUT_DECIMALS = 5  # places kept for probabilities and tone in written predictions
 
 # The model-file format this version writes and can read. Bump the major whenever a fitted
 # attribute is added, removed or changes meaning: older files then fail with a clear message.
 MODEL_FORMAT = "headlines-classifier-model"
-MODEL_FORMAT_VERSION = "1.0"
+MODEL_FORMAT_VERSION = "2.0"  # 2.0: one shared tokenisation; metric-direction feature
 
 # Floors the shipped corpus must meet (checked by `headlines check-corpus` and the tests).
 CORPUS_MIN_ROWS = 6_000

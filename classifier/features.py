@@ -112,7 +112,11 @@ LEXICON_FEATURES: tuple[str, ...] = (
     "negated",
     "direction_with_figure",
     "intensified",
+    "metric_direction",
 )
+
+
+METRIC_WINDOW = 4  # tokens either side of a direction word searched for a quantity
 
 
 def _squash(total: np.ndarray, alpha: float = 15.0) -> np.ndarray:
@@ -155,6 +159,10 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         self.intensifiers_ = "\n".join(sorted(lexicon.INTENSIFIERS))
         self.rise_ = "\n".join(sorted(lexicon.RISE_WORDS))
         self.fall_ = "\n".join(sorted(lexicon.FALL_WORDS))
+        self.growth_ = "\n".join(sorted(lexicon.GROWTH_WORDS))
+        self.shrink_ = "\n".join(sorted(lexicon.SHRINK_WORDS))
+        self.good_quantities_ = "\n".join(sorted(lexicon.GOOD_QUANTITIES))
+        self.bad_quantities_ = "\n".join(sorted(lexicon.BAD_QUANTITIES))
         return self
 
     def lookup_tables(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
@@ -163,7 +171,8 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         if cached is None:
             valenced = self.words_.split("\n")
             flag_sets = [frozenset(s.split("\n")) for s in
-                         (self.negators_, self.failures_, self.intensifiers_, self.rise_, self.fall_)]  # fmt: skip
+                         (self.negators_, self.failures_, self.intensifiers_, self.rise_, self.fall_,
+                          self.growth_, self.shrink_, self.good_quantities_, self.bad_quantities_)]  # fmt: skip
             words = pd.Index(sorted(set(valenced).union(*flag_sets)), dtype=object)
             # One spare last row, all zeros, for tokens in no list (index -1).
             valences = np.zeros((len(words) + 1, 3), dtype=np.float64)
@@ -183,25 +192,27 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         return state
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names of the eight lexicon features."""
+        """Names of the lexicon features."""
         return np.asarray(LEXICON_FEATURES, dtype=object)
 
     def transform(self, texts) -> np.ndarray:
-        """One row of eight features per text."""
+        """One row of lexicon features per text."""
         return self.transform_tokens(tokenise_chunk(list(texts)))
 
     def transform_tokens(self, tokens: ChunkTokens) -> np.ndarray:
-        """The eight features from a tokenised chunk (shared with the text views).
+        """The lexicon features from a tokenised chunk (shared with the text views).
 
         Each token's valence counts once, reversed (x -0.74) when a negator stands at most
         `negation_window` tokens before it, or a failure word does and the valence is positive.
-        A figure adds +1 for a rise word and -1 for a fall word right before or after it.
+        A figure adds +1 for a rise word and -1 for a fall word right before or after it. A growth
+        word near a good quantity ("profit rose") or a shrink word near a bad one ("loss narrowed")
+        adds +1, the other pairings -1.
         Array arithmetic over the token positions of the whole chunk.
         """
         words, valences, flags = self.lookup_tables()
         unique, codes = tokens.unique, tokens.codes
         at = words.get_indexer(unique)[codes]
-        valenced, negator, failure, intensifier, rise, fall = flags[at].T
+        valenced, negator, failure, intensifier, rise, fall, growth, shrink, good, bad = flags[at].T
         separator = (unique == SEPARATOR)[codes]
         figure = np.fromiter((u[:1].isdigit() for u in unique), bool, len(unique))[codes]
         n, position = tokens.n_texts, np.arange(len(codes))
@@ -230,6 +241,16 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         before[1:] = step[:-1]
         after[:-1] = step[1:]  # the separator has no direction, so nothing leaks across texts
         is_figure = figure & ~valenced & ~negator & (position > doc_start)
+        # A growth or shrink word with a good or bad quantity within METRIC_WINDOW tokens of it,
+        # in the same text: the sign of direction times quantity, per word, summed per text.
+        direction = growth.astype(np.float64) - shrink
+        quantity = good.astype(np.float64) - bad
+        nearby = np.zeros(len(codes), dtype=np.float64)
+        for k in range(1, METRIC_WINDOW + 1):
+            same = doc[k:] == doc[:-k]
+            nearby[:-k] += quantity[k:] * same
+            nearby[k:] += quantity[:-k] * same
+        metric = np.sign(direction * nearby)
         raw = np.column_stack([
             per_text(value[:, 0]),
             per_text(value[:, 1]),
@@ -239,6 +260,7 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
             per_text(reversed_.astype(np.float64)) > 0,
             per_text((before + after) * is_figure),
             per_text((intensifier & ~negator).astype(np.float64)) > 0,
+            per_text(metric),
         ]).astype(np.float64)  # fmt: skip
         out = np.empty_like(raw)
         scale = np.where(raw[:, 7] > 0, 1.3, 1.0)[:, None]
@@ -248,4 +270,5 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         out[:, 5] = raw[:, 5]
         out[:, 6] = np.clip(raw[:, 6], -1, 1)
         out[:, 7] = np.sign(raw[:, 0]) * raw[:, 7]
+        out[:, 8] = np.clip(raw[:, 8], -1, 1)
         return out

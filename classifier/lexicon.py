@@ -88,6 +88,40 @@ FALL_WORDS: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
+# Financial reporting: a direction word near a quantity that is good or bad to have more of.
+# "profit rose", "sales fell", "loss narrowed", "costs widened", "cuts 500 jobs". Unlike the
+# figure rule above these read past a figure ("rose to EUR 13.1 mn"), and a fall of a bad
+# quantity is good news.
+GROWTH_WORDS: frozenset[str] = frozenset(
+    {"up", "higher", "rise", "rises", "rose", "risen", "rising", "gain", "gains", "gained", "add",
+     "adds", "added", "climb", "climbs", "climbed", "jump", "jumps", "jumped", "surge", "surges",
+     "surged", "soar", "soars", "soared", "increase", "increases", "increased", "grow", "grows",
+     "grew", "grown", "improve", "improves", "improved", "double", "doubles", "doubled", "widen",
+     "widens", "widened", "expand", "expands", "expanded", "boost", "boosts", "boosted", "record"}
+)  # fmt: skip
+SHRINK_WORDS: frozenset[str] = frozenset(
+    {"down", "lower", "fall", "falls", "fell", "fallen", "falling", "drop", "drops", "dropped",
+     "decline", "declines", "declined", "decrease", "decreases", "decreased", "dip", "dips", "dipped",
+     "slide", "slides", "slid", "slip", "slips", "slipped", "shed", "sheds", "lose", "loses", "lost",
+     "plunge", "plunges", "plunged", "tumble", "tumbles", "tumbled", "slump", "slumps", "slumped",
+     "shrink", "shrinks", "shrank", "narrow", "narrows", "narrowed", "cut", "cuts", "halve",
+     "halved", "weaken", "weakens", "weakened", "reduce", "reduces", "reduced", "contract",
+     "contracts", "contracted"}
+)  # fmt: skip
+GOOD_QUANTITIES: frozenset[str] = frozenset(
+    {"profit", "profits", "sales", "revenue", "revenues", "income", "earnings", "turnover", "orders",
+     "margin", "margins", "ebit", "ebitda", "eps", "dividend", "dividends", "output", "exports",
+     "demand", "bookings", "shipments", "deliveries", "production", "remittances", "reserves",
+     "investment", "investments", "surplus", "gdp", "growth", "shares", "stock", "stocks", "index",
+     "value", "valuation", "volumes", "traffic", "subscribers", "customers", "jobs", "employment"}
+)  # fmt: skip
+BAD_QUANTITIES: frozenset[str] = frozenset(
+    {"loss", "losses", "cost", "costs", "debt", "debts", "deficit", "unemployment", "inflation",
+     "layoffs", "arrears", "npl", "npls", "defaults", "writedown", "writedowns", "impairment",
+     "impairments", "provisions", "jobless", "liabilities", "expenses"}
+)  # fmt: skip
+
+
 def _read_tab_lexicon(text: str, value_column: int) -> dict[str, float]:
     lexicon: dict[str, float] = {}
     for line in text.splitlines():

@@ -51,6 +51,21 @@ def test_direction_next_to_a_figure(lexicon):
     assert rows[:, column].tolist() == [1.0, -1.0, 0.0]
 
 
+def test_direction_of_a_good_or_bad_quantity(lexicon):
+    column = LEXICON_FEATURES.index("metric_direction")
+    texts = [
+        "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn",  # reads past the figures
+        "Net loss narrowed to Rs2bn in the quarter",  # less of a bad thing is good news
+        "Sales fell 9pc as demand weakened",
+        "Costs widened the deficit",
+        "Company cuts 500 jobs",
+        "Profit",  # a quantity with no direction
+    ]
+    assert lexicon.transform(texts)[:, column].tolist() == [1.0, 1.0, -1.0, -1.0, -1.0, 0.0]
+    # the window never reaches into the next text of a chunk
+    assert lexicon.transform(["Quarterly profit", "rose sharply"])[:, column].tolist() == [0.0, 0.0]
+
+
 def test_intensity_strengthens(lexicon):
     assert compound(lexicon, "Stocks suffer record losses") < compound(lexicon, "Stocks suffer losses") < 0
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from classifier.features import (
+    LEXICON_FEATURES,
     SEPARATOR,
     WORD_PATTERN,
     LexiconFeatures,
@@ -83,6 +84,6 @@ def test_chunk_tokens_equal_tokenising_each_text(texts):
 def test_lexicon_features_of_a_chunk_equal_each_text_alone(texts):
     lexicon = LexiconFeatures().fit(TRAIN)
     together = lexicon.transform(texts)
-    assert together.shape == (len(texts), 8)
+    assert together.shape == (len(texts), len(LEXICON_FEATURES))
     for i, text in enumerate(texts):
         np.testing.assert_array_equal(together[i], lexicon.transform([text])[0])
