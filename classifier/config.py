@@ -35,6 +35,9 @@ TOPIC_C = 10.0
 TOPIC_CLASS_WEIGHT = None  # or "balanced": weigh topics inversely to their corpus counts
 TONE_ALPHA = 1.0
 LEXICON_WEIGHT = 1.0  # scale of the lexicon features against the TF-IDF features in the tone head
+# Folds of out-of-fold tone predictions the isotonic calibration of the tone score learns from
+# (0 turns calibration off: the score is then the tone head's output clipped to [-1, 1]).
+TONE_CALIBRATION_FOLDS = 5
 
 BOOTSTRAP_ROUNDS = 300  # resamples for the 95% intervals on headline figures
 CALIBRATION_BINS = 10

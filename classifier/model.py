@@ -7,7 +7,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion
 
 from classifier.config import (
@@ -18,6 +21,7 @@ from classifier.config import (
     SUBWORDS,
     TEXT_COLUMN,
     TONE_ALPHA,
+    TONE_CALIBRATION_FOLDS,
     TONE_COLUMN,
     TONE_THRESHOLD,
     TOPIC_C,
@@ -55,6 +59,7 @@ class ModelParams:
     topic_class_weight: str | None = TOPIC_CLASS_WEIGHT
     tone_alpha: float = TONE_ALPHA
     lexicon_weight: float = LEXICON_WEIGHT
+    tone_calibration_folds: int = TONE_CALIBRATION_FOLDS
     seed: int = SEED
 
     def to_dict(self) -> dict:
@@ -76,6 +81,9 @@ class HeadlineModel:
     tone_features: LexiconFeatures
     tone_head: Ridge
     lexicon_weight: float = LEXICON_WEIGHT
+    # Isotonic map from the tone head's raw score to the expected human tone: row 0 raw scores,
+    # row 1 calibrated values, interpolated linearly between them (None: clip only).
+    tone_calibration: np.ndarray | None = None
     card: dict = field(default_factory=dict)
     _compiled: CompiledFeatures | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -102,6 +110,13 @@ class HeadlineModel:
         tokens = tokenise_chunk(texts) if tokens is None else tokens
         lexical = self.tone_features.transform_tokens(tokens) * self.lexicon_weight
         return sp.hstack([text_matrix, sp.csr_matrix(lexical)], format="csr")
+
+    def calibrated_tone(self, raw: np.ndarray) -> np.ndarray:
+        """The tone score in [-1, 1]: the raw linear score through the fitted isotonic map."""
+        raw = np.asarray(raw, dtype=np.float64)
+        if self.tone_calibration is None:
+            return np.clip(raw, -1.0, 1.0)
+        return np.interp(raw, self.tone_calibration[0], self.tone_calibration[1])
 
     @property
     def topics(self) -> list[str]:
@@ -142,8 +157,27 @@ def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel
         tone_head=Ridge(alpha=params.tone_alpha, random_state=params.seed),
         lexicon_weight=params.lexicon_weight,
     )
-    model.tone_head.fit(model.tone_matrix(matrix, texts), frame[TONE_COLUMN].to_numpy(dtype=float))
+    tone_input = model.tone_matrix(matrix, texts)
+    tone = frame[TONE_COLUMN].to_numpy(dtype=float)
+    model.tone_head.fit(tone_input, tone)
+    if params.tone_calibration_folds >= 2 and len(tone) >= 2 * params.tone_calibration_folds:
+        model.tone_calibration = fit_tone_calibration(model.tone_head, tone_input, tone, params)
     return model
+
+
+def fit_tone_calibration(
+    tone_head: Ridge, tone_input: sp.csr_matrix, tone: np.ndarray, params: ModelParams
+) -> np.ndarray:
+    """Learn the isotonic map from raw tone scores to human tone on out-of-fold predictions.
+
+    A ridge head shrinks its scores toward the mean; mapping them through what the held-out rows
+    actually scored makes the score calibrated (rows scored s average a human tone of about s), and
+    bounded in [-1, 1]. The text features are shared across folds; only the head is refitted.
+    """
+    folds = KFold(params.tone_calibration_folds, shuffle=True, random_state=params.seed)
+    held_out = cross_val_predict(clone(tone_head), tone_input, tone, cv=folds)
+    iso = IsotonicRegression(y_min=-1.0, y_max=1.0, out_of_bounds="clip").fit(held_out, tone)
+    return np.vstack([iso.X_thresholds_, iso.y_thresholds_]).astype(np.float64)
 
 
 def _empty_predictions(n: int, explain: int) -> pd.DataFrame:
@@ -185,7 +219,7 @@ def predict_texts(
     if min_confidence is not None:
         topic = np.where(confidence < min_confidence, UNCERTAIN, topic)
     tone_input = model.tone_matrix(matrix, kept, tokens)
-    tone = np.clip(model.tone_head.predict(tone_input), -1.0, 1.0)
+    tone = model.calibrated_tone(model.tone_head.predict(tone_input))
     out.loc[rows, "topic"] = topic
     out.loc[rows, "topic_confidence"] = confidence
     out.loc[rows, "topic_alt"] = labels[second]

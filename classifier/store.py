@@ -10,6 +10,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import sklearn
 import skops.io as sio
 from sklearn.pipeline import FeatureUnion
@@ -79,6 +80,13 @@ def _unpack_vocabularies(features: FeatureUnion, vocabularies: dict[str, str]) -
     return features
 
 
+def _calibration(table) -> np.ndarray | None:
+    table = np.asarray(table, dtype=np.float64)
+    if table.ndim != 2 or table.shape[0] != 2:
+        raise ValueError("tone calibration must be two rows")
+    return table if table.shape[1] else None
+
+
 def card_path(model_path: str | Path) -> Path:
     """Where the human-readable card of a model file lives."""
     return Path(model_path).with_suffix(".card.md")
@@ -97,6 +105,10 @@ def save_model(model: HeadlineModel, path: str | Path) -> Path:
             "tone_features": model.tone_features,
             "tone_head": model.tone_head,
             "lexicon_weight": model.lexicon_weight,
+            # an empty array stands for "no calibration", so the payload holds only trusted types
+            "tone_calibration": np.zeros((2, 0))
+            if model.tone_calibration is None
+            else model.tone_calibration,
         }
     )
     card = {**model.card, "payload_sha256": hashlib.sha256(payload).hexdigest()}
@@ -278,7 +290,8 @@ def load_model(path: str | Path, allow_pickle: bool = False) -> HeadlineModel:
             tone_features=parts["tone_features"],
             tone_head=parts["tone_head"],
             lexicon_weight=float(parts["lexicon_weight"]),
+            tone_calibration=_calibration(parts["tone_calibration"]),
             card=card,
         )
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         raise ModelFileError(f"{path}: model payload lacks its parts") from None

@@ -101,10 +101,28 @@ def test_explanations_sum_to_the_decision_scores(tiny_model):
     for row in range(len(texts)):
         _, values = contributions(tone_input.tocsr(), tiny_model.tone_head.coef_, row)
         raw = values.sum() + tiny_model.tone_head.intercept_
-        assert np.clip(raw, -1, 1) == pytest.approx(out["tone"][row])
+        assert tiny_model.calibrated_tone(raw) == pytest.approx(out["tone"][row])
         listed = [abs(w) for _, w in out["tone_reasons"][row]]
         assert listed[0] == pytest.approx(np.abs(values).max(), abs=1e-4)
 
 
 def test_no_reason_columns_unless_asked(tiny_model):
     assert "topic_reasons" not in predict_texts(tiny_model, ["Rupee gains"]).columns
+
+
+def test_tone_calibration_is_monotone_bounded_and_optional(tiny_corpus_path):
+    from classifier.data import load_corpus
+    from classifier.model import ModelParams, fit
+
+    frame = load_corpus(tiny_corpus_path).frame
+    calibrated = fit(frame)
+    table = calibrated.tone_calibration
+    assert table is not None and table.shape[0] == 2
+    assert np.all(np.diff(table[0]) >= 0) and np.all(np.diff(table[1]) >= 0)
+    assert table[1].min() >= -1 and table[1].max() <= 1
+    raw = np.linspace(-5, 5, 101)
+    scores = calibrated.calibrated_tone(raw)
+    assert np.all(np.diff(scores) >= 0) and np.all(np.abs(scores) <= 1)
+    plain = fit(frame, ModelParams(tone_calibration_folds=0))
+    assert plain.tone_calibration is None
+    assert plain.calibrated_tone(raw).tolist() == np.clip(raw, -1, 1).tolist()
