@@ -177,7 +177,11 @@ def fit_tone_calibration(
     folds = KFold(params.tone_calibration_folds, shuffle=True, random_state=params.seed)
     held_out = cross_val_predict(clone(tone_head), tone_input, tone, cv=folds)
     iso = IsotonicRegression(y_min=-1.0, y_max=1.0, out_of_bounds="clip").fit(held_out, tone)
-    return np.vstack([iso.X_thresholds_, iso.y_thresholds_]).astype(np.float64)
+    # Isotonic regression is a staircase: whole ranges of scores share one value, which throws
+    # away their order. Interpolating between the centres of the steps keeps it strictly rising.
+    steps = pd.DataFrame({"x": iso.X_thresholds_, "y": iso.y_thresholds_})
+    centres = steps.groupby((steps["y"].diff() != 0).cumsum()).agg(x=("x", "mean"), y=("y", "first"))
+    return np.vstack([centres["x"].to_numpy(), centres["y"].to_numpy()]).astype(np.float64)
 
 
 def _empty_predictions(n: int, explain: int) -> pd.DataFrame:
