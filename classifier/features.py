@@ -233,24 +233,27 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         def per_text(weights: np.ndarray) -> np.ndarray:
             return np.bincount(doc, weights=weights, minlength=n)[:n]
 
+        def at_positions(where: np.ndarray, weights: np.ndarray) -> np.ndarray:
+            return np.bincount(doc[where], weights=weights, minlength=n)[:n]
+
         # A figure (not itself a lexicon word, nor first in its text) reads the direction words
-        # right beside it in its own text.
-        before = np.zeros(len(codes), dtype=np.float64)
-        after = np.zeros(len(codes), dtype=np.float64)
+        # right beside it in its own text (the separator has no direction, so nothing leaks).
         step = rise.astype(np.float64) - fall
-        before[1:] = step[:-1]
-        after[:-1] = step[1:]  # the separator has no direction, so nothing leaks across texts
-        is_figure = figure & ~valenced & ~negator & (position > doc_start)
+        figures = np.flatnonzero(figure & ~valenced & ~negator & (position > doc_start))
+        following = np.append(step[1:], 0.0)[figures]
+        figure_direction = at_positions(figures, step[figures - 1] + following)
         # A growth or shrink word with a good or bad quantity within METRIC_WINDOW tokens of it,
         # in the same text: the sign of direction times quantity, per word, summed per text.
-        direction = growth.astype(np.float64) - shrink
         quantity = good.astype(np.float64) - bad
-        nearby = np.zeros(len(codes), dtype=np.float64)
+        movers = np.flatnonzero(growth | shrink)
+        nearby = np.zeros(len(movers), dtype=np.float64)
         for k in range(1, METRIC_WINDOW + 1):
-            same = doc[k:] == doc[:-k]
-            nearby[:-k] += quantity[k:] * same
-            nearby[k:] += quantity[:-k] * same
-        metric = np.sign(direction * nearby)
+            for other in (movers - k, movers + k):
+                inside = np.clip(other, 0, max(len(codes) - 1, 0))
+                same = (other == inside) & (doc[inside] == doc[movers])
+                nearby += quantity[inside] * same
+        direction = growth[movers].astype(np.float64) - shrink[movers]
+        metric_direction = at_positions(movers, np.sign(direction * nearby))
         raw = np.column_stack([
             per_text(value[:, 0]),
             per_text(value[:, 1]),
@@ -258,9 +261,9 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
             per_text(np.where(value[:, 0] > 0, value[:, 0], 0.0)),
             per_text(np.where(value[:, 0] < 0, -value[:, 0], 0.0)),
             per_text(reversed_.astype(np.float64)) > 0,
-            per_text((before + after) * is_figure),
+            figure_direction,
             per_text((intensifier & ~negator).astype(np.float64)) > 0,
-            per_text(metric),
+            metric_direction,
         ]).astype(np.float64)  # fmt: skip
         out = np.empty_like(raw)
         scale = np.where(raw[:, 7] > 0, 1.3, 1.0)[:, None]

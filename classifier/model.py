@@ -184,12 +184,7 @@ def fit_tone_calibration(
     return np.vstack([centres["x"].to_numpy(), centres["y"].to_numpy()]).astype(np.float64)
 
 
-def _empty_predictions(n: int, explain: int) -> pd.DataFrame:
-    out = pd.DataFrame(index=range(n))
-    for name in PREDICTION_COLUMNS + (REASON_COLUMNS if explain else ()):
-        text = name in ("topic", "topic_alt", "tone_label", *REASON_COLUMNS)
-        out[name] = pd.Series([None] * n, dtype=object) if text else np.nan
-    return out
+_TEXT_PREDICTIONS = frozenset({"topic", "topic_alt", "tone_label", *REASON_COLUMNS})
 
 
 def predict_texts(
@@ -205,48 +200,62 @@ def predict_texts(
     below it becomes "uncertain" (the probabilities stay).
     """
     texts = ["" if t is None else str(t) for t in texts]
-    out = _empty_predictions(len(texts), explain)
+    names = PREDICTION_COLUMNS + (REASON_COLUMNS if explain else ())
+    out = {name: np.full(len(texts), None if name in _TEXT_PREDICTIONS else np.nan,
+                         dtype=object if name in _TEXT_PREDICTIONS else np.float64) for name in names}  # fmt: skip
     keep = np.array([bool(t.strip()) for t in texts], dtype=bool)
-    if not keep.any():
-        return out
-    kept = [t for t, k in zip(texts, keep, strict=True) if k]
+    rows = np.flatnonzero(keep)
+    if len(rows):
+        kept = [texts[i] for i in rows]
+        _predict_kept(model, kept, rows, out, explain, min_confidence)
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object) if values.dtype == object else values
+            for name, values in out.items()
+        }
+    )
+
+
+def _predict_kept(model: HeadlineModel, kept: list[str], rows: np.ndarray, out: dict[str, np.ndarray],
+                  explain: int, min_confidence: float | None) -> None:  # fmt: skip
+    """Fill the output columns at `rows` with the predictions for the non-blank texts `kept`."""
     tokens = tokenise_chunk(kept)  # one tokenisation feeds every view and the lexicon
     matrix = model.text_matrix(kept, tokens)
     order = [model.topics.index(t) for t in TOPICS]
     proba = model.topic_head.predict_proba(matrix)[:, order]
     ranked = np.argsort(-proba, axis=1, kind="stable")
     best, second = ranked[:, 0], ranked[:, 1]
-    rows = np.flatnonzero(keep)
     labels = np.asarray(TOPICS, dtype=object)
-    confidence = proba[np.arange(len(kept)), best]
+    every = np.arange(len(kept))
+    confidence = proba[every, best]
     topic = labels[best]
     if min_confidence is not None:
         topic = np.where(confidence < min_confidence, UNCERTAIN, topic)
     tone_input = model.tone_matrix(matrix, kept, tokens)
     tone = model.calibrated_tone(model.tone_head.predict(tone_input))
-    out.loc[rows, "topic"] = topic
-    out.loc[rows, "topic_confidence"] = confidence
-    out.loc[rows, "topic_alt"] = labels[second]
-    out.loc[rows, "topic_alt_confidence"] = proba[np.arange(len(kept)), second]
+    out["topic"][rows] = topic
+    out["topic_confidence"][rows] = confidence
+    out["topic_alt"][rows] = labels[second]
+    out["topic_alt_confidence"][rows] = proba[every, second]
     for i, name in enumerate(PROBABILITY_COLUMNS):
-        out.loc[rows, name] = proba[:, i]
-    out.loc[rows, "tone"] = tone
-    out.loc[rows, "tone_label"] = tone_labels(tone)
+        out[name][rows] = proba[:, i]
+    out["tone"][rows] = tone
+    out["tone_label"][rows] = tone_labels(tone)
     if explain:
         from classifier.explain import readable_names, tone_feature_names, top_terms
 
         head_rows = np.asarray([model.topics.index(t) for t in labels[best]])
         topic_weights = model.topic_head.coef_[head_rows]
         names = readable_names(model.features.get_feature_names_out())
-        out.loc[rows, "topic_reasons"] = pd.Series(
-            top_terms(matrix, topic_weights, names, explain, by_magnitude=False), index=rows
-        )
         tone_weights = np.broadcast_to(model.tone_head.coef_, (len(kept), len(model.tone_head.coef_)))
-        out.loc[rows, "tone_reasons"] = pd.Series(
-            top_terms(tone_input, tone_weights, tone_feature_names(model), explain, by_magnitude=True),
-            index=rows,
-        )
-    return out
+        reasons = {
+            "topic_reasons": top_terms(matrix, topic_weights, names, explain, by_magnitude=False),
+            "tone_reasons": top_terms(tone_input, tone_weights, tone_feature_names(model), explain,
+                                      by_magnitude=True),
+        }  # fmt: skip
+        for name, lists in reasons.items():
+            for row, value in zip(rows, lists, strict=True):  # one list a cell, never broadcast
+                out[name][row] = value
 
 
 def predict_frame(
