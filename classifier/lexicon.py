@@ -20,6 +20,13 @@ NEUTRAL_NAMES: tuple[str, ...] = (
     "china", "iran", "gaza", "kashmir", "majesty", "pretty", "super", "grand", "trump", "gallant",
 )  # fmt: skip
 
+# Stock indices and exchanges, and the region's currencies: no valence of their own, but a
+# quantity that is good to have more of ("Nifty falls 300 points", "rupee gains").
+INDEX_NAMES: tuple[str, ...] = (
+    "nifty", "sensex", "kse", "psx", "dsex", "dse", "cse", "aspi", "nepse", "nasdaq", "dow", "ftse",
+    "nikkei", "seng", "kospi", "dax", "cac", "s&p", "bse", "nse", "rupee", "taka",
+)  # fmt: skip
+
 # Regional and news vocabulary, scored as the press means it (VADER scale).
 NEWS_VALENCES: dict[str, float] = {
     # violence and security
@@ -113,7 +120,8 @@ GOOD_QUANTITIES: frozenset[str] = frozenset(
      "margin", "margins", "ebit", "ebitda", "eps", "dividend", "dividends", "output", "exports",
      "demand", "bookings", "shipments", "deliveries", "production", "remittances", "reserves",
      "investment", "investments", "surplus", "gdp", "growth", "shares", "stock", "stocks", "index",
-     "value", "valuation", "volumes", "traffic", "subscribers", "customers", "jobs", "employment"}
+     "value", "valuation", "volumes", "traffic", "subscribers", "customers", "jobs", "employment",
+     *INDEX_NAMES}
 )  # fmt: skip
 BAD_QUANTITIES: frozenset[str] = frozenset(
     {"loss", "losses", "cost", "costs", "debt", "debts", "deficit", "unemployment", "inflation",
