@@ -35,8 +35,8 @@ def plot_reliability(ax: Axes, calibration: dict, title: str = "Topic reliabilit
     ax.plot([0, 1], [0, 1], linestyle="--", color="gray", label="perfect calibration")
     ax.plot(conf, acc, color="tab:blue", marker="")
     ax.scatter(conf, acc, s=sizes, color="tab:blue", label="bins (size = rows)")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax.set_xlim(0, 1.03)  # a little room, so bins at 1.0 are drawn whole, not cut by the frame
+    ax.set_ylim(0, 1.03)
     ax.set_xlabel("mean predicted probability of the chosen topic")
     ax.set_ylabel("share of rows where it was right")
     ax.set_title(f"{title} (ECE {calibration['ece']:.3f})")
