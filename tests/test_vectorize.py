@@ -87,3 +87,15 @@ def test_lexicon_features_of_a_chunk_equal_each_text_alone(texts):
     assert together.shape == (len(texts), len(LEXICON_FEATURES))
     for i, text in enumerate(texts):
         np.testing.assert_array_equal(together[i], lexicon.transform([text])[0])
+
+
+def test_a_loaded_model_file_takes_the_compiled_path(tiny_model_path):
+    from classifier.store import load_model
+
+    model = load_model(tiny_model_path)
+    views = model.prepare().compiled_features().views
+    assert [type(v) for v in views] == [CompiledTfidf, CompiledTfidf]
+    texts = ["Rupee gains against dollar", "Talks collapse as delegations walk out"]
+    np.testing.assert_allclose(
+        model.text_matrix(texts).toarray(), model.features.transform(texts).toarray(), atol=1e-6
+    )
