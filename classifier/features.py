@@ -244,16 +244,19 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         figure_direction = at_positions(figures, step[figures - 1] + following)
         # A growth or shrink word with a good or bad quantity within METRIC_WINDOW tokens of it,
         # in the same text: the sign of direction times quantity, per word, summed per text.
-        quantity = good.astype(np.float64) - bad
-        movers = np.flatnonzero(growth | shrink)
+        # Figures do not count toward the distance ("profit, at EUR 9.0 mn, is down").
+        words = np.flatnonzero(~figure)
+        quantity = (good.astype(np.float64) - bad)[words]
+        word_doc = doc[words]
+        movers = np.flatnonzero((growth | shrink)[words])
         nearby = np.zeros(len(movers), dtype=np.float64)
         for k in range(1, METRIC_WINDOW + 1):
             for other in (movers - k, movers + k):
-                inside = np.clip(other, 0, max(len(codes) - 1, 0))
-                same = (other == inside) & (doc[inside] == doc[movers])
+                inside = np.clip(other, 0, max(len(words) - 1, 0))
+                same = (other == inside) & (word_doc[inside] == word_doc[movers])
                 nearby += quantity[inside] * same
-        direction = growth[movers].astype(np.float64) - shrink[movers]
-        metric_direction = at_positions(movers, np.sign(direction * nearby))
+        direction = growth[words[movers]].astype(np.float64) - shrink[words[movers]]
+        metric_direction = at_positions(words[movers], np.sign(direction * nearby))
         raw = np.column_stack([
             per_text(value[:, 0]),
             per_text(value[:, 1]),
