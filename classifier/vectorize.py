@@ -95,23 +95,22 @@ def compile_tfidf(vectorizer: TfidfVectorizer) -> CompiledTfidf | None:
     )
     if not supported:
         return None
-    terms = v.get_feature_names_out()
-    columns = np.array([v.vocabulary_[t] for t in terms], dtype=np.intp)
+    terms = list(v.vocabulary_)
+    columns = list(v.vocabulary_.values())
     split = [t.split(" ") for t in terms]
-    words = sorted({w for parts in split for w in parts})
-    tokens = pd.Index([SEPARATOR, *words], dtype=object)
-    position = {w: i for i, w in enumerate(tokens)}
-    unigram_column = np.full(len(tokens) + 1, -1, dtype=np.intp)
+    words = [SEPARATOR, *sorted({w for parts in split for w in parts})]
+    position = {w: i for i, w in enumerate(words)}
+    unigram_column = np.full(len(words) + 1, -1, dtype=np.intp)
     bigram_keys, bigram_column = [], []
     for parts, column in zip(split, columns, strict=True):
         if len(parts) == 1:
             unigram_column[position[parts[0]]] = column
         else:
-            bigram_keys.append(position[parts[0]] * len(tokens) + position[parts[1]])
+            bigram_keys.append(position[parts[0]] * len(words) + position[parts[1]])
             bigram_column.append(column)
     return CompiledTfidf(
         stems=v.preprocessor is word_stems,
-        tokens=tokens,
+        tokens=pd.Index(words, dtype=object),
         unigram_column=unigram_column,
         bigram_keys=pd.Index(np.asarray(bigram_keys, dtype=np.int64)),
         bigram_column=np.asarray(bigram_column, dtype=np.intp),
