@@ -62,6 +62,7 @@ class ChunkTokens:
 
     unique: np.ndarray  # distinct tokens (object array)
     codes: np.ndarray  # for each token position, its index into `unique`
+    doc: np.ndarray  # for each token position, the index of its text
     n_texts: int
 
 
@@ -76,7 +77,9 @@ def tokenise_chunk(texts: list[str]) -> ChunkTokens:
     if joined.count(SEPARATOR) != max(len(texts) - 1, 0):
         joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
     codes, unique = pd.factorize(np.asarray(_CHUNK_TOKENS.findall(normalise(joined)), dtype=object))
-    return ChunkTokens(unique=np.asarray(unique, dtype=object), codes=codes, n_texts=len(texts))
+    unique = np.asarray(unique, dtype=object)
+    doc = np.cumsum((unique == SEPARATOR)[codes])  # the separator token starts each next text
+    return ChunkTokens(unique=unique, codes=codes, doc=doc, n_texts=len(texts))
 
 
 def build_text_features(
@@ -213,11 +216,10 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         unique, codes = tokens.unique, tokens.codes
         at = words.get_indexer(unique)[codes]
         valenced, negator, failure, intensifier, rise, fall, growth, shrink, good, bad = flags[at].T
-        separator = (unique == SEPARATOR)[codes]
         figure = np.fromiter((u[:1].isdigit() for u in unique), bool, len(unique))[codes]
         n, position = tokens.n_texts, np.arange(len(codes))
-        doc = np.cumsum(separator)
-        start = np.flatnonzero(separator) + 1
+        doc = tokens.doc
+        start = np.flatnonzero(np.diff(doc, prepend=0)) + 1  # the separators' positions, plus one
         doc_start = np.concatenate([[0], start])[doc]
         window = self.negation_window
         last_negator = np.maximum.accumulate(np.where(negator, position, -1))

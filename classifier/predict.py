@@ -60,10 +60,21 @@ def _predict_chunk(model: HeadlineModel | str | None, chunk: pd.DataFrame, expla
     return frame if finish is None else finish(frame)
 
 
-def _encode_for_file(frame: pd.DataFrame, fmt: str, safe_csv: bool) -> tuple[EncodedChunk, int]:
-    """A prediction chunk as output bytes plus its count of blank rows (run in the workers)."""
+def _prepare_for_file(
+    frame: pd.DataFrame, fmt: str, safe_csv: bool
+) -> tuple[pd.DataFrame | EncodedChunk, int, int]:
+    """A prediction chunk ready for the writer, with its row and blank-row counts (run in the workers).
+
+    Text formats come back as encoded bytes, so workers share the encoding; Parquet as the frame.
+    """
     blank = int(frame["topic"].isna().sum())
-    return encode_chunk(frame if fmt == "jsonl" else serialise_reasons(frame), fmt, safe_csv), blank
+    if fmt == "parquet":
+        return serialise_reasons(frame), len(frame), blank
+    return (
+        encode_chunk(frame if fmt == "jsonl" else serialise_reasons(frame), fmt, safe_csv),
+        len(frame),
+        blank,
+    )
 
 
 def _can_fork() -> bool:
@@ -156,27 +167,20 @@ def predict_to_file(
     """Stream predictions from `source` to `output` (stdout when None) in a streaming format."""
     summary = PredictSummary()
     with open_writer(output, fmt, safe_csv=safe_csv) as writer:
-        if fmt == "parquet":
-            for frame in iter_predictions(model, source, column, chunk_rows, encoding, jobs, explain,
-                                          min_confidence):  # fmt: skip
-                writer.write(serialise_reasons(frame))
-                summary.rows += len(frame)
-                summary.blank += int(frame["topic"].isna().sum())
-                if on_chunk:
-                    on_chunk(len(frame))
-            return summary
-        # Text formats are encoded where the chunk was predicted, so workers share that work too.
-        finish = functools.partial(_encode_for_file, fmt=fmt, safe_csv=safe_csv)
+        finish = functools.partial(_prepare_for_file, fmt=fmt, safe_csv=safe_csv)
         if fmt in ("csv", "tsv"):
             import pyarrow.csv  # noqa: F401  imported before workers fork, so they share its memory
-        for encoded, blank in iter_predictions(
+        for prepared, rows, blank in iter_predictions(
             model, source, column, chunk_rows, encoding, jobs, explain, min_confidence, finish
         ):
-            writer.write_encoded(encoded)
-            summary.rows += encoded.rows
+            if fmt == "parquet":
+                writer.write(prepared)
+            else:
+                writer.write_encoded(prepared)
+            summary.rows += rows
             summary.blank += blank
             if on_chunk:
-                on_chunk(encoded.rows)
+                on_chunk(rows)
     return summary
 
 

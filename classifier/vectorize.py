@@ -47,9 +47,8 @@ class CompiledTfidf:
     n_features: int
     dtype: type
 
-    def weigh(self, ids: np.ndarray, n_docs: int) -> sp.csr_matrix:
-        """The TF-IDF matrix from the token ids of a chunk (separator id 0 between texts)."""
-        doc = np.cumsum(ids == 0)
+    def weigh(self, ids: np.ndarray, doc: np.ndarray, n_docs: int) -> sp.csr_matrix:
+        """The TF-IDF matrix from the token ids of a chunk (separator id 0) and each token's text."""
         columns = self.unigram_column[ids]
         hit = columns >= 0
         rows, cols = [doc[hit]], [columns[hit]]
@@ -139,7 +138,7 @@ class CompiledFeatures:
         for view in self.views:
             if isinstance(view, CompiledTfidf):
                 ids = view.tokens.get_indexer(stems if view.stems else unique)[codes]
-                blocks.append(view.weigh(ids, len(texts)))
+                blocks.append(view.weigh(ids, tokens.doc, len(texts)))
             else:
                 blocks.append(view.transform(texts))
         return blocks[0].tocsr() if len(blocks) == 1 else sp.hstack(blocks, format="csr")
