@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.model_selection import KFold
 from sklearn.pipeline import FeatureUnion
 
 from classifier.config import (
@@ -23,6 +23,7 @@ from classifier.config import (
     TONE_ALPHA,
     TONE_CALIBRATION_FOLDS,
     TONE_COLUMN,
+    TONE_LEXICON_BLEND,
     TONE_THRESHOLD,
     TOPIC_C,
     TOPIC_CLASS_WEIGHT,
@@ -30,7 +31,13 @@ from classifier.config import (
     TOPICS,
     WORD_NGRAMS,
 )
-from classifier.features import ChunkTokens, LexiconFeatures, build_text_features, tokenise_chunk
+from classifier.features import (
+    LEXICON_FEATURES,
+    ChunkTokens,
+    LexiconFeatures,
+    build_text_features,
+    tokenise_chunk,
+)
 from classifier.vectorize import CompiledFeatures, compile_features
 
 PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
@@ -59,6 +66,7 @@ class ModelParams:
     topic_class_weight: str | None = TOPIC_CLASS_WEIGHT
     tone_alpha: float = TONE_ALPHA
     lexicon_weight: float = LEXICON_WEIGHT
+    tone_lexicon_blend: float = TONE_LEXICON_BLEND
     tone_calibration_folds: int = TONE_CALIBRATION_FOLDS
     seed: int = SEED
 
@@ -159,10 +167,28 @@ def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel
     )
     tone_input = model.tone_matrix(matrix, texts)
     tone = frame[TONE_COLUMN].to_numpy(dtype=float)
-    model.tone_head.fit(tone_input, tone)
+    fit_tone_head(model.tone_head, tone_input, tone, params.tone_lexicon_blend)
     if params.tone_calibration_folds >= 2 and len(tone) >= 2 * params.tone_calibration_folds:
         model.tone_calibration = fit_tone_calibration(model.tone_head, tone_input, tone, params)
     return model
+
+
+def fit_tone_head(head: Ridge, tone_input: sp.csr_matrix, tone: np.ndarray, blend: float) -> Ridge:
+    """Fit the tone head, then mix in a ridge on the lexicon columns alone at weight `blend`.
+
+    Both are linear in the same input, so the mixture is one linear head: explanations and the
+    compiled prediction path see a single set of weights. The lexicon columns are the last
+    ones of `tone_input` (see `HeadlineModel.tone_matrix`).
+    """
+    head.fit(tone_input, tone)
+    if blend > 0:
+        lexical = len(LEXICON_FEATURES)
+        alone = clone(head).fit(tone_input[:, -lexical:].toarray(), tone)
+        coef = (1.0 - blend) * head.coef_
+        coef[-lexical:] += blend * alone.coef_
+        head.coef_ = coef
+        head.intercept_ = (1.0 - blend) * head.intercept_ + blend * alone.intercept_
+    return head
 
 
 def fit_tone_calibration(
@@ -175,7 +201,10 @@ def fit_tone_calibration(
     bounded in [-1, 1]. The text features are shared across folds; only the head is refitted.
     """
     folds = KFold(params.tone_calibration_folds, shuffle=True, random_state=params.seed)
-    held_out = cross_val_predict(clone(tone_head), tone_input, tone, cv=folds)
+    held_out = np.zeros(len(tone), dtype=np.float64)
+    for train, test in folds.split(tone_input):
+        head = fit_tone_head(clone(tone_head), tone_input[train], tone[train], params.tone_lexicon_blend)
+        held_out[test] = head.predict(tone_input[test])
     iso = IsotonicRegression(y_min=-1.0, y_max=1.0, out_of_bounds="clip").fit(held_out, tone)
     # Isotonic regression is a staircase: whole ranges of scores share one value, which throws
     # away their order. Interpolating between the centres of the steps keeps it strictly rising.
