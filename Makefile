@@ -7,7 +7,7 @@ DATA ?= data/headlines.csv
 MODEL ?= models/headlines.model
 
 .DEFAULT_GOAL := help
-.PHONY: help install train evaluate corpus-check benchmark-accuracy benchmark-throughput test test-fast lint format check lab clean
+.PHONY: help install train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share test test-fast lint format check lab clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ corpus-check: $(STAMP)  ## Check the corpus: validation, floors, openings, near-
 
 benchmark-accuracy: $(STAMP)  ## Score the model and every baseline on each real set in ../shared/dev
 	$(BIN)/python benchmarks/accuracy.py --model $(MODEL)
+
+benchmark-tone-share: $(STAMP)  ## Real-set tone and batch-held-out corpus tone per lexicon share of the tone head
+	$(BIN)/python benchmarks/tone_share.py
 
 benchmark-throughput: $(STAMP)  ## Rows per second and peak memory of predict against VADER (1,000,000 rows)
 	$(BIN)/python benchmarks/throughput.py --model $(MODEL)
