@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.model_selection import GroupKFold
 
 from classifier.config import TONE_COLUMN, TONE_LEXICON_BLEND
 from classifier.data import load_corpus
 from classifier.datasets import load_dataset
 from classifier.evaluate import tone_label_metrics, tone_metrics
 from classifier.model import ModelParams, fit, predict_texts
+from classifier.training import out_of_fold_predictions
 
 ROOT = Path(__file__).resolve().parents[1]
 SCORED = {  # name: (format, path under dev, figure)
@@ -49,14 +47,11 @@ def real_set_figure(model, frame: pd.DataFrame, figure: str) -> str:
     return f"{f1:.3f} ({rho:.3f})"
 
 
-def batch_held_out_pearson(frame: pd.DataFrame, params: ModelParams, folds: int = 5) -> float:
+def batch_held_out_pearson(frame: pd.DataFrame, params: ModelParams) -> float:
     """Tone Pearson over rows predicted by models that never saw any row of their writer batch."""
     batches = frame["id"].str.rsplit("-", n=1).str[0]
-    predicted = np.zeros(len(frame))
-    for train, test in GroupKFold(n_splits=folds).split(frame, groups=batches):
-        model = fit(frame.iloc[train], params)
-        predicted[test] = predict_texts(model, frame["headline"].iloc[test].tolist())["tone"]
-    return float(stats.pearsonr(frame[TONE_COLUMN], predicted)[0])
+    predicted = out_of_fold_predictions(frame, params, groups=batches)
+    return tone_metrics(frame[TONE_COLUMN].to_numpy(), predicted["tone"].to_numpy())["pearson"]
 
 
 def main() -> None:
@@ -79,7 +74,7 @@ def main() -> None:
     print(f"shipped share: {TONE_LEXICON_BLEND}")
     print(" | ".join(columns))
     for share in args.shares:
-        params = replace(ModelParams(), tone_lexicon_blend=share)
+        params = ModelParams(tone_lexicon_blend=share)
         model = fit(corpus, params)
         cells = [real_set_figure(model, frame, figure) for frame, figure in sets.values()]
         cells.append(f"{batch_held_out_pearson(corpus, params):.3f}")

@@ -38,7 +38,7 @@ LEXICON_WEIGHT = 1.0  # scale of the lexicon features against the TF-IDF feature
 # Share of the tone score taken from a ridge fitted on the lexicon features alone. Word weights
 # learnt from the corpus fit its writers' habits; lexicon evidence carries to other writing. On
 # the real sets in ../shared/dev (measured only) tone rose with the share up to 0.3-0.4, while
-# cross-validation across the corpus's own batches fell slowly (see README, "Tone").
+# cross-validation across the corpus's own batches fell slowly (see README, "How tone is scored").
 TONE_LEXICON_BLEND = 0.3
 # Folds of out-of-fold tone predictions the isotonic calibration of the tone score learns from
 # (0 turns calibration off: the score is then the tone head's output clipped to [-1, 1]).

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 import sklearn
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import GroupKFold, StratifiedKFold, train_test_split
 
 from classifier import __version__
 from classifier.config import (
@@ -41,11 +41,22 @@ def heldout_metrics(frame: pd.DataFrame, params: ModelParams, fraction: float = 
     return metrics
 
 
-def out_of_fold_predictions(frame: pd.DataFrame, params: ModelParams, folds: int = 5) -> pd.DataFrame:
-    """Predict every row from a model that never saw it (stratified K-fold by topic)."""
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed)
+def out_of_fold_predictions(
+    frame: pd.DataFrame, params: ModelParams, folds: int = 5, groups: pd.Series | None = None
+) -> pd.DataFrame:
+    """Predict every row from a model that never saw it (stratified K-fold by topic).
+
+    With `groups`, whole groups are held out together instead (e.g. writer batches), so no model
+    predicts a row whose group it was fitted on.
+    """
+    if groups is None:
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed).split(
+            frame, frame[TOPIC_COLUMN]
+        )
+    else:
+        splits = GroupKFold(n_splits=folds).split(frame, groups=groups)
     parts = []
-    for train_idx, test_idx in splitter.split(frame, frame[TOPIC_COLUMN]):
+    for train_idx, test_idx in splits:
         model = fit(frame.iloc[train_idx], params)
         held = frame.iloc[test_idx]
         preds = predict_texts(model, held["headline"].tolist())

@@ -5,10 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import Ridge
 
 from classifier.config import TOPICS
 from classifier.data import load_corpus
-from classifier.model import PROBABILITY_COLUMNS, fit, predict_frame, predict_texts, tone_label
+from classifier.features import LEXICON_FEATURES
+from classifier.model import (
+    PROBABILITY_COLUMNS,
+    ModelParams,
+    fit,
+    fit_tone_head,
+    predict_frame,
+    predict_texts,
+    tone_label,
+)
 
 
 def test_probabilities_cover_every_topic_and_sum_to_one(tiny_model):
@@ -130,10 +141,6 @@ def test_tone_calibration_is_monotone_bounded_and_optional(tiny_corpus_path):
 
 def _tone_problem(rows: int = 60, text_columns: int = 30, seed: int = 0):
     """A random tone regression whose last columns play the lexicon features."""
-    import scipy.sparse as sp
-
-    from classifier.features import LEXICON_FEATURES
-
     rng = np.random.default_rng(seed)
     columns = text_columns + len(LEXICON_FEATURES)
     dense = rng.normal(size=(rows, columns)) * (rng.random((rows, columns)) < 0.3)
@@ -142,10 +149,6 @@ def _tone_problem(rows: int = 60, text_columns: int = 30, seed: int = 0):
 
 
 def test_tone_head_without_blend_is_the_plain_ridge():
-    from sklearn.linear_model import Ridge
-
-    from classifier.model import fit_tone_head
-
     matrix, target, _ = _tone_problem()
     plain = Ridge(alpha=1.0).fit(matrix, target)
     head = fit_tone_head(Ridge(alpha=1.0), matrix, target, blend=0.0)
@@ -154,10 +157,6 @@ def test_tone_head_without_blend_is_the_plain_ridge():
 
 
 def test_full_blend_leaves_only_the_lexicon_ridge():
-    from sklearn.linear_model import Ridge
-
-    from classifier.model import fit_tone_head
-
     matrix, target, lexical = _tone_problem()
     head = fit_tone_head(Ridge(alpha=1.0), matrix, target, blend=1.0)
     assert np.all(head.coef_[:-lexical] == 0)
@@ -166,10 +165,6 @@ def test_full_blend_leaves_only_the_lexicon_ridge():
 
 
 def test_partial_blend_is_the_weighted_mixture_of_both_heads():
-    from sklearn.linear_model import Ridge
-
-    from classifier.model import fit_tone_head
-
     matrix, target, lexical = _tone_problem(seed=3)
     full = Ridge(alpha=1.0).fit(matrix, target).predict(matrix)
     alone = Ridge(alpha=1.0).fit(matrix[:, -lexical:].toarray(), target)
@@ -179,9 +174,6 @@ def test_partial_blend_is_the_weighted_mixture_of_both_heads():
 
 
 def test_blend_reaches_the_fitted_model(tiny_corpus_path):
-    from classifier.features import LEXICON_FEATURES
-    from classifier.model import ModelParams
-
     frame = load_corpus(tiny_corpus_path).frame
     text_weights = fit(frame, ModelParams(tone_lexicon_blend=1.0)).tone_head.coef_
     assert np.all(text_weights[: -len(LEXICON_FEATURES)] == 0)

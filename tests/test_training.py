@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import sklearn
 
-from classifier import __version__
+from classifier import __version__, training
 from classifier.config import TOPICS
 from classifier.data import load_corpus
-from classifier.training import holdout_split
+from classifier.model import ModelParams
+from classifier.training import holdout_split, out_of_fold_predictions
 
 
 def test_holdout_split_is_stratified_and_reproducible(tiny_corpus_path):
@@ -32,3 +34,27 @@ def test_card_has_versions_data_labels_and_figures(tiny_model, tiny_corpus_path)
     assert held["split"]["heldout_rows"] == 8
     assert 0.0 <= held["topic"]["macro_f1"] <= 1.0
     assert "pearson" in held["tone"]
+
+
+def test_grouped_out_of_fold_never_predicts_a_group_it_was_fitted_on(tiny_corpus_path, monkeypatch):
+    frame = load_corpus(tiny_corpus_path).frame.reset_index(drop=True)
+    groups = pd.Series([f"batch{i // 5}" for i in range(len(frame))])
+    group_of = dict(zip(frame["headline"], groups, strict=True))
+    fitted, predicted = [], []
+    real_fit, real_predict = training.fit, training.predict_texts
+
+    def recording_fit(part, params):
+        fitted.append({group_of[text] for text in part["headline"]})
+        return real_fit(part, params)
+
+    def recording_predict(model, texts):
+        predicted.append({group_of[text] for text in texts})
+        return real_predict(model, texts)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    monkeypatch.setattr(training, "predict_texts", recording_predict)
+    out = out_of_fold_predictions(frame, ModelParams(tone_calibration_folds=0), folds=4, groups=groups)
+    assert len(fitted) == 4
+    assert all(not seen & held for seen, held in zip(fitted, predicted, strict=True))
+    assert set().union(*predicted) == set(groups)
+    assert out.index.tolist() == frame.index.tolist()  # every row once, in order
