@@ -14,6 +14,10 @@ TONE_THRESHOLD = 0.25  # below -0.25 negative, above +0.25 positive, neutral bet
 
 DEFAULT_DATA = Path("data/headlines.csv")
 DEFAULT_MODEL = Path("models/headlines.model")
+# Real labelled headlines (labels only, keyed by hash) and the pool their texts come from.
+DEFAULT_REAL_LABELS = Path("data/real_dev_labels.csv")
+DEFAULT_POOL = Path("../shared/real/pool.csv.gz")
+POOL_ENVIRONMENT = "HEADLINES_POOL"
 
 TEXT_COLUMN = "headline"
 ID_COLUMN = "id"

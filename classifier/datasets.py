@@ -7,8 +7,10 @@ Each importer returns a frame with `headline` and whichever of `topic`, `topic_g
 from __future__ import annotations
 
 import ast
+import hashlib
 import html
 import json
+import os
 import re
 import warnings
 from collections.abc import Callable
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from classifier.config import TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
+from classifier.config import DEFAULT_POOL, POOL_ENVIRONMENT, TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
 from classifier.data import Labelled, file_sha256, labelled_from_frame
 from classifier.errors import InputError
 from classifier.io import read_table
@@ -24,6 +26,7 @@ from classifier.io import read_table
 TOPIC_GROUP_COLUMN = "topic_group"  # gold given as a set of acceptable topics, `|`-separated
 TONE_LABEL_COLUMN = "tone_label"  # gold given only as negative / neutral / positive
 SOURCE_CLASS_COLUMN = "source_class"  # the set's own class, kept for per-class figures
+GROUP_COLUMNS = ("country", "outlet")  # where a set has them, figures are also given per group
 
 AGNEWS_GROUPS = {
     "1": "diplomacy|security|conflict|other",  # World: any of these
@@ -152,6 +155,71 @@ def agnews(path: str | Path) -> pd.DataFrame:
                          SOURCE_CLASS_COLUMN: frame[0].map(AGNEWS_NAMES)})  # fmt: skip
 
 
+def headline_key(text: str) -> str:
+    """The 12-hex sha1 of a headline with its white space collapsed: how real labels name a row.
+
+    Examples
+    --------
+    >>> headline_key("Rupee  gains  against dollar") == headline_key("Rupee gains against dollar")
+    True
+    """
+    return hashlib.sha1(" ".join(str(text).split()).encode("utf-8")).hexdigest()[:12]
+
+
+def pool_path() -> Path:
+    """Where the pool of real headlines is: $HEADLINES_POOL, else ../shared/real/pool.csv.gz."""
+    return Path(os.environ.get(POOL_ENVIRONMENT) or DEFAULT_POOL)
+
+
+def read_pool(path: str | Path | None = None) -> pd.DataFrame:
+    """The real headlines pool (headline, outlet, country, date, section, ...) with each row's key."""
+    path = Path(path) if path is not None else pool_path()
+    if not path.exists():
+        raise InputError(
+            f"{path}: the pool of real headlines is not here; real labels are keyed by hash and need "
+            f"its texts (set {POOL_ENVIRONMENT} to its path)"
+        )
+    try:
+        pool = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"{path}: cannot read the pool: {exc}") from None
+    if TEXT_COLUMN not in pool.columns:
+        raise InputError(f"{path}: no column {TEXT_COLUMN!r}")
+    return pool.assign(key=[headline_key(h) for h in pool[TEXT_COLUMN]])
+
+
+def real_labels(
+    path: str | Path, split: str | None = "dev", pool: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Labels of real headlines (keyed by `headline_key`) joined to their texts from the pool.
+
+    split: "dev" (for analysis and choices), "test" (frozen: scored only when a release is done)
+    or None for both. Rows whose key the pool lacks are left out with a warning.
+    """
+    path = _need(Path(path))
+    labels = read_table(path)
+    need = {"key", TOPIC_COLUMN, TONE_COLUMN, "split"}
+    if not need <= set(labels.columns):
+        raise InputError(f"{path}: expected columns {', '.join(sorted(need))}")
+    if split is not None:
+        labels = labels[labels["split"] == split]
+    pool = read_pool() if pool is None else pool
+    texts = pool.drop_duplicates("key").set_index("key")[TEXT_COLUMN]
+    found = labels["key"].isin(texts.index)
+    if not found.all():
+        warnings.warn(
+            f"{path}: {int((~found).sum())} labelled key(s) not in the pool, left out", stacklevel=2
+        )
+    labels = labels[found]
+    frame = labels.assign(
+        id=labels["key"],
+        **{TEXT_COLUMN: texts.reindex(labels["key"]).to_numpy(),
+           TONE_COLUMN: pd.to_numeric(labels[TONE_COLUMN], errors="raise")},
+    )  # fmt: skip
+    columns = ["id", TEXT_COLUMN, TOPIC_COLUMN, TONE_COLUMN, "topic_alt", *GROUP_COLUMNS, "year", "split"]
+    return frame[[c for c in columns if c in frame.columns]].reset_index(drop=True)
+
+
 IMPORTERS: dict[str, Callable[[str | Path], pd.DataFrame]] = {
     "semeval2007": semeval2007,
     "semeval2017": semeval2017,
@@ -159,6 +227,8 @@ IMPORTERS: dict[str, Callable[[str | Path], pd.DataFrame]] = {
     "sentfin": sentfin,
     "cnh-psx": cnh_psx,
     "agnews": agnews,
+    "realdev": lambda path: real_labels(path, "dev"),
+    "realdev-test": lambda path: real_labels(path, "test"),
 }
 DATASET_FORMATS = (*IMPORTERS, "csv")
 

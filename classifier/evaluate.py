@@ -29,7 +29,7 @@ from classifier.config import (
     TOPICS,
 )
 from classifier.data import Labelled
-from classifier.datasets import SOURCE_CLASS_COLUMN, TONE_LABEL_COLUMN, TOPIC_GROUP_COLUMN
+from classifier.datasets import GROUP_COLUMNS, SOURCE_CLASS_COLUMN, TONE_LABEL_COLUMN, TOPIC_GROUP_COLUMN
 from classifier.model import HeadlineModel, predict_texts, tone_labels
 
 # The figures quoted with bootstrap intervals.
@@ -210,9 +210,31 @@ def evaluate_predictions(
                 else tone_labels(predictions["tone"].to_numpy(dtype=float)[scored])
             )
             result["tone_label"] = tone_label_metrics(frame[TONE_LABEL_COLUMN].to_numpy()[scored], pred)
+    groups = [c for c in GROUP_COLUMNS if c in frame.columns]
+    if groups and with_intervals:  # not inside the bootstrap, where only headline figures count
+        result["per_group"] = group_metrics(frame, predictions, groups)
     if with_intervals and result:
         result["intervals_95"] = bootstrap_intervals(frame, predictions)
     return result
+
+
+def group_metrics(frame: pd.DataFrame, predictions: pd.DataFrame, columns: list[str]) -> dict:
+    """Rows, topic accuracy and macro-F1, and tone Pearson for each value of each group column."""
+    out: dict = {}
+    for column in columns:
+        values = frame[column].astype(str).to_numpy()
+        per = {}
+        for value in sorted(pd.unique(values)):
+            mask = values == value
+            m = evaluate_predictions(frame[mask], predictions[mask])
+            per[str(value)] = {
+                "rows": int(mask.sum()),
+                "topic_accuracy": m.get("topic", {}).get("accuracy"),
+                "topic_macro_f1": m.get("topic", {}).get("macro_f1"),
+                "tone_pearson": m.get("tone", {}).get("pearson"),
+            }
+        out[column] = per
+    return out
 
 
 def baseline_predictions(
@@ -354,6 +376,14 @@ def format_metrics(metrics: dict) -> str:
             f"tone labels: accuracy {_with_interval(metrics, 'tone_label', 'accuracy_3class')}  "
             f"macro-F1 {_with_interval(metrics, 'tone_label', 'macro_f1_3class')}  ({t['rows_3class']} rows)"
         )
+    for column, per in metrics.get("per_group", {}).items():
+        lines.append(f"by {column}:")
+        width = max(len(v) for v in per) if per else 0
+        for value, row in sorted(per.items(), key=lambda item: -item[1]["rows"]):
+            lines.append(
+                f"  {value:<{width}} {row['rows']:>6} rows: topic accuracy {_show(row['topic_accuracy'])}  "
+                f"macro-F1 {_show(row['topic_macro_f1'])}  tone r {_show(row['tone_pearson'])}"
+            )
     if metrics.get("baselines"):
         rows = comparison_rows(metrics)
         headers = list(rows[0][1])

@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
+from classifier.cleaning import clean_headline, clean_texts
 from classifier.config import CHAR_NGRAMS, MIN_DF, SUBWORDS, WORD_NGRAMS
 
 # Chained str.replace is several times faster than str.translate with a mapping on long text.
@@ -20,6 +21,11 @@ WORD_PATTERN = r"(?u)\b\w[\w'&]*\b"
 
 
 def normalise(text: str) -> str:
+    """Clean feed clutter, lower-case, straighten quotes and fold every number to 0."""
+    return _fold(clean_headline(text))
+
+
+def _fold(text: str) -> str:
     """Lower-case, straighten quotes and fold every number to 0, so figures generalise."""
     for curly, straight in _QUOTES:
         if curly in text:
@@ -69,14 +75,14 @@ class ChunkTokens:
 def tokenise_chunk(texts: list[str]) -> ChunkTokens:
     """Tokenise a chunk at once: one normalise and one findall over the joined texts.
 
-    Equal to WORD_PATTERN over `normalise(text)` for each text. Stemming commutes with it (it only
+    Equal to WORD_PATTERN over `normalise(text)` for each text (feed cleaning included). Stemming commutes with it (it only
     shortens letter runs inside tokens), so the stems view reuses these tokens.
     """
-    texts = [str(t) for t in texts]
+    texts = clean_texts([str(t) for t in texts])
     joined = SEPARATOR.join(texts)
     if joined.count(SEPARATOR) != max(len(texts) - 1, 0):
         joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
-    codes, unique = pd.factorize(np.asarray(_CHUNK_TOKENS.findall(normalise(joined)), dtype=object))
+    codes, unique = pd.factorize(np.asarray(_CHUNK_TOKENS.findall(_fold(joined)), dtype=object))
     unique = np.asarray(unique, dtype=object)
     doc = np.cumsum((unique == SEPARATOR)[codes])  # the separator token starts each next text
     return ChunkTokens(unique=unique, codes=codes, doc=doc, n_texts=len(texts))

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import SHARED_DEV
 
-from classifier.datasets import IMPORTERS, load_dataset, parse_dataset_spec
+from classifier.datasets import load_dataset, parse_dataset_spec
 from classifier.errors import InputError
 
 
@@ -100,7 +100,7 @@ REAL = {
 }
 
 
-@pytest.mark.parametrize("fmt", sorted(IMPORTERS))
+@pytest.mark.parametrize("fmt", sorted(REAL))
 def test_real_files_when_present(fmt):
     path = SHARED_DEV / REAL[fmt]
     if not path.exists():
@@ -115,3 +115,71 @@ def _no_warning():
     import contextlib
 
     return contextlib.nullcontext()
+
+
+POOL = SHARED_DEV.parent / "real" / "pool.csv.gz"
+
+
+def _tiny_pool(tmp_path, monkeypatch):
+    """An invented pool and labels keyed by hash, the way data/real_dev_labels.csv is laid out."""
+    from classifier.datasets import headline_key
+
+    pool = tmp_path / "pool.csv"
+    rows = [("Rupee gains against dollar", "Dawn", "PK"), ("Troops  trade fire", "NDTV", "IN"),
+            ("Heatwave grips Colombo", "Daily FT", "LK")]  # fmt: skip
+    pool.write_text(
+        "headline,outlet,country\n" + "".join(f"{h},{o},{c}\n" for h, o, c in rows), encoding="utf-8"
+    )
+    labels = tmp_path / "labels.csv"
+    lines = ["key,outlet,country,year,topic,topic_alt,tone,split"]
+    for (text, outlet, country), (topic, tone, split) in zip(
+        rows, [("markets", 0.5, "dev"), ("conflict", -0.5, "dev"), ("other", -0.5, "test")], strict=True
+    ):
+        lines.append(f"{headline_key(text)},{outlet},{country},2025,{topic},,{tone},{split}")
+    lines.append("ffffffffffff,Dawn,PK,2025,other,,0,dev")  # not in the pool
+    labels.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("HEADLINES_POOL", str(pool))
+    return labels
+
+
+def test_real_labels_join_texts_by_hash_and_split(tmp_path, monkeypatch):
+    labels = _tiny_pool(tmp_path, monkeypatch)
+    with pytest.warns(UserWarning, match="1 labelled key"):
+        dev = load_dataset(f"realdev:{labels}").frame
+    assert dev["headline"].tolist() == ["Rupee gains against dollar", "Troops  trade fire"]
+    assert dev["topic"].tolist() == ["markets", "conflict"]
+    assert dev["country"].tolist() == ["PK", "IN"]
+    test = load_dataset(f"realdev-test:{labels}").frame
+    assert test["headline"].tolist() == ["Heatwave grips Colombo"]
+
+
+def test_real_labels_without_the_pool_name_it(tmp_path, monkeypatch):
+    labels = _tiny_pool(tmp_path, monkeypatch)
+    monkeypatch.setenv("HEADLINES_POOL", str(tmp_path / "absent.csv.gz"))
+    with pytest.raises(InputError, match="absent.csv.gz"):
+        load_dataset(f"realdev:{labels}")
+
+
+def test_evaluate_real_labels_reports_per_country_and_outlet(tiny_model, tmp_path, monkeypatch):
+    from classifier.evaluate import evaluate, format_metrics
+
+    labels = _tiny_pool(tmp_path, monkeypatch)
+    with pytest.warns(UserWarning):
+        data = load_dataset(f"realdev:{labels}")
+    metrics = evaluate(tiny_model, data)
+    assert set(metrics["per_group"]["country"]) == {"PK", "IN"}
+    assert metrics["per_group"]["outlet"]["Dawn"]["rows"] == 1
+    assert "by country:" in format_metrics(metrics)
+
+
+@pytest.mark.skipif(not POOL.exists(), reason="../shared/real is absent")
+def test_every_shipped_real_label_finds_its_text_in_the_pool():
+    import warnings
+
+    from classifier.datasets import real_labels
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing key would warn
+        frame = real_labels("data/real_dev_labels.csv", split=None)
+    assert len(frame) == 2400
+    assert frame["headline"].str.len().gt(0).all()

@@ -1,0 +1,164 @@
+"""Feed cleaning: strip what feeds glue onto titles before the text becomes features.
+
+Feeds carry clutter that says nothing about a headline's topic or tone: HTML tags and entities,
+zero-width and bidi marks, compatibility forms (full-width letters), kickers ("LIVE:",
+"Opinion |"), wire tags and trailers ("(AP) -", "- Reuters", "| Dawn"), bylines, timestamps and a
+standfirst run into the title. Cleaning only shapes the features: the `headline` a user gets back
+is always the text as given.
+
+`clean_headline` cleans one text; `clean_texts` a chunk, running the rules only on texts that show
+a sign of clutter (most show none). Both are idempotent: rules repeat until nothing changes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+__all__ = ["clean_headline", "clean_texts"]
+
+
+# Format characters that render as nothing: zero-width spaces and joiners, bidi marks and
+# embeddings, the word joiner, the soft hyphen and a stray byte-order mark.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\ufeff\u200b-\u200f\u202a-\u202e\u2060-\u206f]")
+_TAG = re.compile(r"<\/?[A-Za-z][^<>]{0,300}>|<!--.*?-->", re.DOTALL)
+
+# Wires and outlets whose name feeds put before or after a title.
+_SOURCES = (
+    r"Reuters|AP|AFP|PTI|IANS|ANI|APP|UNI|Xinhua|Bloomberg|NNI|INP|Online|BSS|UNB|IRNA|Anadolu|"
+    r"Dawn|DAWN\.COM|Geo(?: News)?|ARY(?: News)?|Express Tribune|The News|Samaa(?: TV)?|"
+    r"Times of India|The Hindu|Hindustan Times|NDTV|India Today|News18|Mint|Moneycontrol|"
+    r"Economic Times|ET(?: Now)?|Indian Express|Business Standard|Daily Star|Prothom Alo|"
+    r"Kathmandu Post|TOLOnews|Ada Derana|Daily Mirror|Daily FT|EconomyNext|BBC(?: News)?|CNN|Al Jazeera"
+)
+_KICKERS = (
+    r"LIVE(?: UPDATES?| BLOG)?|BREAKING(?: NEWS)?|JUST IN|UPDATE[D]?|EXCLUSIVE|WATCH|VIDEO|PHOTOS?|"
+    r"IN PICTURES|IN PICS|Opinion|OPINION|Editorial|EDITORIAL|Op-?ed|Comment|Column|Letter|"
+    r"Explained|EXPLAINED|Explainer|Fact ?check|FACT ?CHECK|Podcast|Newsletter|Listen|Live|Breaking|"
+    r"Watch|Video|Photos|Exclusive|Updated|Update|Analysis|ANALYSIS|Interview|INTERVIEW|Sponsored|"
+    r"Premium|Trending|Viral|Just In|Big News|Top News"
+)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp]\.?[Mm]\.?)?(?:\s*(?:IST|PKT|PST|GMT|UTC|SLST|BST|NPT|AFT|ET))?"
+_UPDATED = r"(?:Updated|Published|Posted|Last updated)(?: on| at)?:?\s*"
+_DATE = (
+    r"(?:" + _MONTH + r"\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+" + _MONTH + r",?\s+\d{4}"
+    r"|\d{4}-\d{2}-\d{2}(?:T" + _TIME + r"\S*)?|\d{1,2}/\d{1,2}/\d{2,4})"
+)
+_STAMP = _DATE + r"(?:,?\s*" + _TIME + r")?|" + _TIME
+
+_MARK = r"[|•·—–-]"  # what feeds put between a title and its trailer
+
+_MARKS = ("|", "•", "·", "—", "–", "-")
+_SENTENCE_ENDS = (". ", "? ", "! ")
+
+# Each rule is (gate, pattern, replacement): the pattern runs only on texts that contain one of
+# the gate's substrings (None: always), since a substring test costs far less than a regex scan.
+_RULES: tuple[tuple[tuple[str, ...] | None, re.Pattern, str], ...] = tuple(
+    (gate, re.compile(pattern, re.DOTALL), replacement)
+    for gate, pattern, replacement in (
+        # A kicker before a colon or bar: "LIVE:", "Opinion |", "WATCH -"; or bracketed: "[VIDEO]".
+        (None, r"\A(?:" + _KICKERS + r")\s*(?::|\||—|–|-(?=\s))\s*", ""),
+        (("[", "("), r"\A[\[(](?:" + _KICKERS + r")[\])]\s*", ""),
+        # A dateline with a wire tag: "ISLAMABAD (Reuters) -", "(AP) —", "KARACHI, Jan 5 (APP):".
+        (
+            ("(",),
+            r"\A(?:[A-Z][A-Za-z .'-]{1,30}(?:,[^()]{1,20})?\s*)?\((?:" + _SOURCES + r")\)\s*[-—–:]?\s*",
+            "",
+        ),
+        # A timestamp at the end: "| Updated: Jan 5, 2024 10:32 IST", "- 10:32 AM", "2 hours ago".
+        (_MARKS, r"\s*" + _MARK + r"\s*(?:" + _UPDATED + r")?(?:" + _STAMP + r")\Z", ""),
+        (("Updated", "Published", "Posted"), r"\s*\b" + _UPDATED + r"(?:" + _STAMP + r")\Z", ""),
+        (("ago",), r"\s*(?:" + _MARK + r"\s*)?\d{1,3}\s+(?:minutes?|mins?|hours?|hrs?|days?)\s+ago\Z", ""),
+        # A byline at the end: "- By Staff Reporter", "| By A. Khan", "By Our Correspondent".
+        (("By",), r"\s*" + _MARK + r"\s*By\s+(?:[A-Z][\w.'-]*\s*){1,4}\Z", ""),
+        (
+            ("By",),
+            (
+                r"\s*\bBy\s+(?:[Oo]ur|[Ss]taff|[Ss]pecial|[Aa]gencies|[Ww]eb|[Nn]ews|[Mm]onitoring)"
+                r"(?:\s+(?:[Cc]orrespondent|[Rr]eporter|[Dd]esk|[Ss]taff [Rr]eporter))?\Z"
+            ),
+            "",
+        ),
+        # A live-blog trailer: "- Live updates", "| LIVE".
+        (
+            _MARKS,
+            r"\s*" + _MARK + r"\s*(?:LIVE|Live|live)(?:\s+(?:[Uu]pdates?|UPDATES?|[Bb]log|BLOG))?\Z",
+            "",
+        ),
+        # A wire or outlet trailer: "- Reuters", "| Dawn", "(AP)", "-TV".
+        ((*_MARKS, "("), r"\s*(?:" + _MARK + r"\s*|\()(?:" + _SOURCES + r"|TV)\)?\.?\Z", ""),
+        # A standfirst run into the title: keep the first sentence of six or more words when
+        # more than 60 characters of further sentences follow it.
+        (_SENTENCE_ENDS, r"\A((?:\S+\s+){5,}?\S*[a-z0-9%)][.!?])\s+[A-Z\"'‘“].{60,}\Z", r"\1"),
+    )
+)
+_SPACES = re.compile(r"\s+")
+_KICKER_START = re.compile(r"[\[(]?(?:" + _KICKERS + r")\b")
+# A text with none of these signs of clutter is clean already; most headlines have none, and
+# testing for them with plain substring checks keeps cleaning a small share of feature time.
+_SIGNS = ("|", "•", "·", "<", ">", "&", "[", "(", " - ", " — ", " – ", "By ", "  ", ". ", "? ", "! ", "...")
+_ENDINGS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "ago", "AM", "PM", "am", "pm", "IST", "PKT",
+            "GMT", "UTC", "TV", "LIVE", "Live", "live", " ")  # fmt: skip
+
+
+def _suspect(text: str) -> bool:
+    return (
+        not text.isprintable()  # tabs, newlines, no-break and zero-width spaces, bidi marks
+        or any(sign in text for sign in _SIGNS)
+        or text.endswith(_ENDINGS)
+        or text.startswith(" ")
+        or _KICKER_START.match(text) is not None
+        or (not text.isascii() and not unicodedata.is_normalized("NFKC", text))
+    )
+
+
+def _clean_one(text: str) -> str:
+    for _ in range(8):  # to a fixed point: clutter can be stacked ("LIVE: ... - Reuters | 10:32 IST")
+        before = text
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+        if "&" in text:
+            text = html.unescape(text)
+        if "<" in text:
+            text = _TAG.sub(" ", text)
+        text = _SPACES.sub(" ", text).strip()
+        for gate, pattern, replacement in _RULES:
+            if gate is None or any(part in text for part in gate):
+                text = pattern.sub(replacement, text)
+        if text == before:
+            break
+    return text
+
+
+def clean_texts(texts: list[str]) -> list[str]:
+    """Clean a chunk of texts; those with no sign of clutter are passed through untouched.
+
+    Equal to `[clean_headline(t) for t in texts]`, and several times faster on real feeds.
+    """
+    return [_clean_one(text) if _suspect(text) else text for text in texts]
+
+
+def clean_headline(text: str) -> str:
+    """Strip feed clutter from one headline; a clean headline comes back unchanged.
+
+    Parameters
+    ----------
+    text : str
+        A headline as a feed gives it.
+
+    Returns
+    -------
+    str
+        The headline without markup, invisible characters, kickers, wire tags, bylines,
+        timestamps or a standfirst run into it, with white space collapsed.
+
+    Examples
+    --------
+    >>> clean_headline("LIVE: Rupee gains 40 paisa against dollar - Reuters")
+    'Rupee gains 40 paisa against dollar'
+    >>> clean_headline("<b>Heatwave</b> grips Sindh &amp; Punjab | Updated: Jan 5, 2024 10:32 PKT")
+    'Heatwave grips Sindh & Punjab'
+    """
+    return _clean_one(str(text))
