@@ -139,20 +139,28 @@ def check_corpus(
 ) -> None:
     """Validate a corpus and check it against the floors: counts, tone shares, openings, near-duplicates.
 
+    When the pool of real headlines is present ($HEADLINES_POOL, else ../shared/real/pool.csv.gz),
+    every row must also stay below word-trigram Jaccard 0.5 of each real headline.
+
     Example: headlines check-corpus --data data/headlines.csv
     """
     from classifier.data import load_corpus
-    from classifier.quality import corpus_report, floor_problems
+    from classifier.datasets import pool_path, read_pool
+    from classifier.quality import corpus_report, floor_problems, pool_problems
 
     try:
         corpus = load_corpus(data)
+        pool = read_pool() if pool_path().exists() else None
     except HeadlinesError as exc:
         raise _fail(exc) from None
     typer.echo(corpus_report(corpus.frame))
     problems = floor_problems(corpus.frame)
+    if pool is not None:
+        problems += pool_problems(corpus.frame, pool["headline"].tolist())
     if problems:
         raise _fail(DataError(str(data), problems))
-    typer.echo(f"{data}: meets every floor, no near-duplicates")
+    checked = "no near-duplicates" + (", no row close to a real headline" if pool is not None else "")
+    typer.echo(f"{data}: meets every floor, {checked}")
 
 
 @app.command("evaluate")

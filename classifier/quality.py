@@ -12,13 +12,17 @@ from classifier.explore import opening_shares, topic_tone_table
 from classifier.features import WORD_PATTERN
 
 NEAR_DUPLICATE_JACCARD = 0.6
+POOL_OVERLAP_JACCARD = 0.5  # a corpus row this close to a real headline is too close to be original
+
+
+def _trigrams() -> CountVectorizer:
+    return CountVectorizer(ngram_range=(3, 3), binary=True, lowercase=True, token_pattern=WORD_PATTERN)
 
 
 def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_JACCARD) -> pd.DataFrame:
     """Pairs of texts whose word-trigram sets overlap with Jaccard above `threshold`."""
-    vectorizer = CountVectorizer(ngram_range=(3, 3), binary=True, lowercase=True, token_pattern=WORD_PATTERN)
     try:
-        shingles = vectorizer.fit_transform(texts).astype(np.int32)
+        shingles = _trigrams().fit_transform(texts).astype(np.int32)
     except ValueError:  # no text has three words
         return pd.DataFrame(columns=["row_a", "row_b", "jaccard"])
     sizes = np.asarray(shingles.sum(axis=1)).ravel()
@@ -29,6 +33,31 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_JACCARD)
     keep = jaccard > threshold
     pairs = pd.DataFrame({"row_a": rows[keep] + 1, "row_b": cols[keep] + 1, "jaccard": jaccard[keep]})
     return pairs.sort_values(["row_a", "row_b"]).reset_index(drop=True)
+
+
+def pool_overlaps(texts: list[str], pool: list[str], threshold: float = POOL_OVERLAP_JACCARD) -> pd.DataFrame:
+    """Rows of `texts` whose word-trigram Jaccard with some `pool` text is at least `threshold`.
+
+    Returns the 1-based row, the index of the closest pool text and the Jaccard. Used to keep real
+    headlines (and close paraphrases of them) out of an authored corpus.
+    """
+    vectorizer = _trigrams()
+    try:
+        ours = vectorizer.fit_transform(texts).astype(np.int32)
+    except ValueError:
+        return pd.DataFrame(columns=["row", "pool_index", "jaccard"])
+    analyse = vectorizer.build_analyzer()
+    theirs = vectorizer.transform(pool).astype(np.int32)  # only trigrams the texts share count here ...
+    pool_sizes = np.fromiter((len(set(analyse(t))) for t in pool), np.int64, len(pool))  # ... all count here
+    sizes = np.asarray(ours.sum(axis=1)).ravel()
+    overlap = (ours @ theirs.T).tocoo()
+    jaccard = overlap.data / (sizes[overlap.row] + pool_sizes[overlap.col] - overlap.data)
+    keep = jaccard >= threshold
+    found = pd.DataFrame(
+        {"row": overlap.row[keep] + 1, "pool_index": overlap.col[keep], "jaccard": jaccard[keep]}
+    )
+    found = found.sort_values(["row", "jaccard"], ascending=[True, False]).drop_duplicates("row")
+    return found.reset_index(drop=True)
 
 
 def near_duplicate_report(frame: pd.DataFrame, threshold: float = NEAR_DUPLICATE_JACCARD) -> pd.DataFrame:
@@ -82,6 +111,17 @@ def floor_problems(frame: pd.DataFrame) -> list[str]:
     if len(pairs) > 20:
         problems.append(f"... and {len(pairs) - 20} more near-duplicate pairs")
     return problems
+
+
+def pool_problems(frame: pd.DataFrame, pool: list[str]) -> list[str]:
+    """A problem line for every corpus row too close to a real headline of the pool."""
+    found = pool_overlaps(frame[TEXT_COLUMN].tolist(), pool)
+    ids = frame["id"].astype(str).to_numpy() if "id" in frame.columns else None
+    return [
+        f"row {row.row}{f' (id {ids[row.row - 1]})' if ids is not None else ''}: within word-trigram "
+        f"Jaccard {row.jaccard:.2f} of a real headline in the pool (pool row {row.pool_index + 1})"
+        for row in found.itertuples(index=False)
+    ]
 
 
 def corpus_report(frame: pd.DataFrame) -> str:

@@ -39,3 +39,30 @@ def test_floor_problems_name_each_shortfall(tiny_corpus_path):
     assert any(p.startswith("40 rows, fewer than 6000") for p in problems)
     assert any(p.startswith("topic markets: 8 rows") for p in problems)
     assert "topic by tone" in corpus_report(frame)
+
+
+def test_pool_overlaps_flag_rows_close_to_a_real_headline():
+    from classifier.quality import pool_overlaps, pool_problems
+
+    ours = ["Rupee gains 40 paisa against the dollar in interbank trade", "Heatwave grips Sindh for a week"]
+    pool = ["Rupee gains 40 paisa against the dollar in open market", "Floods hit the north", "x y"]
+    found = pool_overlaps(ours, pool)
+    assert found["row"].tolist() == [1] and found["pool_index"].tolist() == [0]
+    assert 0.5 <= found["jaccard"].iloc[0] < 1.0
+    assert pool_overlaps(ours, pool, threshold=0.99).empty
+    frame = pd.DataFrame({"id": ["a1", "a2"], "headline": ours})
+    assert pool_problems(frame, pool) == [pool_problems(frame, pool)[0]]
+    assert "(id a1)" in pool_problems(frame, pool)[0]
+
+
+def test_check_corpus_fails_on_a_row_copied_from_the_pool(tiny_corpus_path, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    pool = tmp_path / "pool.csv"
+    pool.write_text("headline\nSecurity tightened across Quetta ahead of Ashura\n", encoding="utf-8")
+    monkeypatch.setenv("HEADLINES_POOL", str(pool))
+    result = CliRunner().invoke(app, ["check-corpus", "--data", str(tiny_corpus_path)])
+    assert result.exit_code == 3
+    assert "within word-trigram Jaccard 1.00 of a real headline" in result.output
