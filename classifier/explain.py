@@ -17,13 +17,13 @@ def readable_names(feature_names: np.ndarray) -> np.ndarray:
     out = []
     for name in feature_names:
         view, _, term = str(name).partition("__")
-        out.append(term if view == "words" else f"{view.rstrip('s')}:{term}")
+        out.append(str(name) if not term else term if view == "words" else f"{view.rstrip('s')}:{term}")
     return np.asarray(out, dtype=object)
 
 
 def tone_feature_names(model) -> np.ndarray:
     """Names of the tone head's inputs: the shared text features, then the lexicon features."""
-    text = readable_names(model.features.get_feature_names_out())
+    text = readable_names(model.feature_names())
     return np.concatenate([text, np.asarray([f"lexicon:{n}" for n in LEXICON_FEATURES], dtype=object)])
 
 
@@ -44,9 +44,16 @@ def top_terms(
     tone reasons are the largest in either direction, signed.
     """
     matrix = sp.csr_matrix(matrix)
+    semantic = np.flatnonzero(np.char.startswith(names.astype(str), "semantic:"))
     result = []
     for row in range(matrix.shape[0]):
         columns, values = contributions(matrix, weights_per_row[row], row)
+        labels = names[columns]
+        if len(semantic):  # the dense view's columns make one reason: their summed contribution
+            dense = np.isin(columns, semantic)
+            if dense.any():
+                labels = np.append(labels[~dense], "semantic")
+                values = np.append(values[~dense], values[dense].sum())
         order = np.argsort(-np.abs(values) if by_magnitude else -values, kind="stable")[:k]
-        result.append([[str(names[columns[i]]), round(float(values[i]), 4)] for i in order])
+        result.append([[str(labels[i]), round(float(values[i]), 4)] for i in order])
     return result

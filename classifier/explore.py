@@ -45,7 +45,7 @@ def country_counts(frame: pd.DataFrame) -> pd.Series:
 
 def top_terms(model: HeadlineModel, k: int = 15) -> dict[str, list[tuple[str, float]]]:
     """The k features with the largest topic-head weight for each topic: what the model leans on."""
-    names = model.features.get_feature_names_out()
+    names = model.feature_names()
     result = {}
     for row, topic in zip(model.topic_head.coef_, model.topics, strict=True):
         best = np.argsort(row)[::-1][:k]

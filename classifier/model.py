@@ -18,6 +18,8 @@ from classifier.config import (
     LEXICON_WEIGHT,
     MIN_DF,
     SEED,
+    SEMANTIC_TABLE,
+    SEMANTIC_WEIGHT,
     SUBWORDS,
     TEXT_COLUMN,
     TONE_ALPHA,
@@ -38,6 +40,7 @@ from classifier.features import (
     build_text_features,
     tokenise_chunk,
 )
+from classifier.semantic import SemanticView, load_table
 from classifier.vectorize import CompiledFeatures, compile_features
 
 PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
@@ -68,6 +71,8 @@ class ModelParams:
     lexicon_weight: float = LEXICON_WEIGHT
     tone_lexicon_blend: float = TONE_LEXICON_BLEND
     tone_calibration_folds: int = TONE_CALIBRATION_FOLDS
+    semantic_weight: float = SEMANTIC_WEIGHT  # 0 leaves the semantic view out
+    semantic_table: str = str(SEMANTIC_TABLE)
     seed: int = SEED
 
     def to_dict(self) -> dict:
@@ -93,11 +98,24 @@ class HeadlineModel:
     # row 1 calibrated values, interpolated linearly between them (None: clip only).
     tone_calibration: np.ndarray | None = None
     card: dict = field(default_factory=dict)
+    # Pooled static token vectors beside the TF-IDF views (None: no semantic view).
+    semantic: SemanticView | None = None
     _compiled: CompiledFeatures | None = field(default=None, init=False, repr=False, compare=False)
 
     def text_matrix(self, texts: list[str], tokens: ChunkTokens | None = None) -> sp.csr_matrix:
-        """The shared text features, through the compiled views (equal to `features.transform`)."""
-        return self.compiled_features().transform(texts, tokens)
+        """The shared text features: the compiled TF-IDF views, then the semantic view's columns."""
+        if self.semantic is None:
+            return self.compiled_features().transform(texts, tokens)
+        tokens = tokenise_chunk(texts) if tokens is None else tokens
+        tfidf = self.compiled_features().transform(texts, tokens)
+        return sp.hstack([tfidf, sp.csr_matrix(self.semantic.transform_tokens(tokens))], format="csr")
+
+    def feature_names(self) -> np.ndarray:
+        """Names of the shared text features, in column order (semantic columns `semantic:i`)."""
+        names = list(self.features.get_feature_names_out())
+        if self.semantic is not None:
+            names += self.semantic.feature_names()
+        return np.asarray(names, dtype=object)
 
     def compiled_features(self) -> CompiledFeatures:
         """The feature union compiled to array lookups, built on first use and kept."""
@@ -154,6 +172,10 @@ def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel
     features = build_text_features(params.word_ngrams, params.subwords, params.char_ngrams, params.min_df)
     texts = frame[TEXT_COLUMN].astype(str).tolist()
     matrix = features.fit_transform(texts)
+    semantic = None
+    if params.semantic_weight > 0:
+        semantic = SemanticView(_shared_table(params.semantic_table), params.semantic_weight)
+        matrix = sp.hstack([matrix, sp.csr_matrix(semantic.transform(texts))], format="csr")
     topic_head = LogisticRegression(
         C=params.topic_c, class_weight=params.topic_class_weight, max_iter=3000, random_state=params.seed
     )
@@ -164,6 +186,7 @@ def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel
         tone_features=LexiconFeatures().fit(texts),
         tone_head=Ridge(alpha=params.tone_alpha, random_state=params.seed),
         lexicon_weight=params.lexicon_weight,
+        semantic=semantic,
     )
     tone_input = model.tone_matrix(matrix, texts)
     tone = frame[TONE_COLUMN].to_numpy(dtype=float)
@@ -171,6 +194,16 @@ def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel
     if params.tone_calibration_folds >= 2 and len(tone) >= 2 * params.tone_calibration_folds:
         model.tone_calibration = fit_tone_calibration(model.tone_head, tone_input, tone, params)
     return model
+
+
+_TABLES: dict[str, object] = {}
+
+
+def _shared_table(path: str):
+    """A vector table read once per process (cross-validation fits many models from it)."""
+    if path not in _TABLES:
+        _TABLES[path] = load_table(path)
+    return _TABLES[path]
 
 
 def fit_tone_head(head: Ridge, tone_input: sp.csr_matrix, tone: np.ndarray, blend: float) -> Ridge:
@@ -275,7 +308,7 @@ def _predict_kept(model: HeadlineModel, kept: list[str], rows: np.ndarray, out: 
 
         head_rows = np.asarray([model.topics.index(t) for t in labels[best]])
         topic_weights = model.topic_head.coef_[head_rows]
-        names = readable_names(model.features.get_feature_names_out())
+        names = readable_names(model.feature_names())
         tone_weights = np.broadcast_to(model.tone_head.coef_, (len(kept), len(model.tone_head.coef_)))
         reasons = {
             "topic_reasons": top_terms(matrix, topic_weights, names, explain, by_magnitude=False),

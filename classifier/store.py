@@ -18,10 +18,12 @@ from sklearn.pipeline import FeatureUnion
 from classifier.config import MODEL_FORMAT, MODEL_FORMAT_VERSION
 from classifier.errors import ModelFileError
 from classifier.model import HeadlineModel
+from classifier.semantic import SemanticView, load_table
 from classifier.writers import atomic_path
 
 CARD_NAME = "card.json"
 PAYLOAD_NAME = "model.skops"
+SEMANTIC_NAME = "semantic.npz"  # the semantic view's vector table: plain arrays, no pickle
 
 # The only types a model file may instantiate; anything else in a file is refused before loading.
 TRUSTED_TYPES: tuple[str, ...] = (
@@ -112,12 +114,36 @@ def save_model(model: HeadlineModel, path: str | Path) -> Path:
         }
     )
     card = {**model.card, "payload_sha256": hashlib.sha256(payload).hexdigest()}
+    if model.semantic is not None:
+        card["semantic"] = model.semantic.card()
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(CARD_NAME, json.dumps(card, indent=2, sort_keys=True))
         archive.writestr(PAYLOAD_NAME, payload)
+        if model.semantic is not None:
+            archive.writestr(SEMANTIC_NAME, model.semantic.table.data, compress_type=zipfile.ZIP_STORED)
     with atomic_path(card_path(path)) as tmp:
         tmp.write_text(card_markdown(model.card), encoding="utf-8")
     return card_path(path)
+
+
+def _semantic_view(path: Path, archive: zipfile.ZipFile, card: dict) -> SemanticView | None:
+    """The semantic view stored in a model file, after checking its table against the card."""
+    expected = card.get("semantic")
+    if expected is None and SEMANTIC_NAME not in archive.namelist():
+        return None
+    if not isinstance(expected, dict) or SEMANTIC_NAME not in archive.namelist():
+        raise ModelFileError(
+            f"{path}: damaged model file (the semantic view's table or its card entry is missing)"
+        )
+    data = archive.read(SEMANTIC_NAME)
+    if hashlib.sha256(data).hexdigest() != expected.get("sha256"):
+        raise ModelFileError(
+            f"{path}: the semantic vector table does not match its card (edited or damaged); retrain it"
+        )
+    try:
+        return SemanticView(load_table(data), float(expected["weight"]))
+    except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile) as exc:
+        raise ModelFileError(f"{path}: damaged semantic vector table ({exc})") from None
 
 
 def card_markdown(card: dict) -> str:
@@ -134,6 +160,7 @@ def card_markdown(card: dict) -> str:
         f"- Topic counts: {json.dumps(data['topic_counts'])}",
         f"- Tone counts: {json.dumps(data['tone_counts'])}",
         f"- Parameters: {json.dumps(card['params'])}",
+        *([f"- Semantic view: {json.dumps(card['semantic'])}"] if card.get("semantic") else []),
         "",
         "## Intended use",
         card["intended_use"],
@@ -159,7 +186,7 @@ def read_card(path: str | Path) -> dict:
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"{path}: no model file here; train one with `make train` or pass --model")
-    if not zipfile.is_zipfile(path):
+    if not _is_zip(path):
         hint = (
             "; it looks like a pickle or joblib file, which can run code when loaded: pass --allow-pickle only if you trust it"
             if _looks_pickled(path)
@@ -220,6 +247,13 @@ def payload_types(path: Path, payload: bytes) -> set[str]:
     return found
 
 
+def _is_zip(path: Path) -> bool:
+    # A zip archive starts with a local file header. zipfile.is_zipfile alone looks for the
+    # archive's directory anywhere, and a pickle holding a model holds the zipped vector table.
+    with open(path, "rb") as fh:
+        return fh.read(4) == b"PK\x03\x04" and zipfile.is_zipfile(path)
+
+
 def _looks_pickled(path: Path) -> bool:
     with open(path, "rb") as fh:
         head = fh.read(2)
@@ -251,6 +285,14 @@ def _load_pickle(path: Path) -> HeadlineModel:
     return model
 
 
+def _check_payload(path: Path, card: dict, payload: bytes) -> None:
+    expected = card.get("payload_sha256")
+    if expected is not None and hashlib.sha256(payload).hexdigest() != expected:
+        raise ModelFileError(
+            f"{path}: the model payload does not match its card (edited or damaged); retrain it"
+        )
+
+
 def load_model(path: str | Path, allow_pickle: bool = False) -> HeadlineModel:
     """Load a model file, refusing any type outside TRUSTED_TYPES so loading runs no foreign code.
 
@@ -258,21 +300,18 @@ def load_model(path: str | Path, allow_pickle: bool = False) -> HeadlineModel:
     (unpickling can run arbitrary code; never the default).
     """
     path = Path(path)
-    if allow_pickle and path.exists() and not zipfile.is_zipfile(path):
+    if allow_pickle and path.exists() and not _is_zip(path):
         return _load_pickle(path)
     card = read_card(path)
     try:
         with zipfile.ZipFile(path) as archive:
             payload = archive.read(PAYLOAD_NAME)
+            _check_payload(path, card, payload)
+            semantic = _semantic_view(path, archive, card)
     except KeyError:
         raise ModelFileError(f"{path}: not a headlines model file (no {PAYLOAD_NAME})") from None
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelFileError(f"{path}: damaged model file ({exc})") from None
-    expected = card.get("payload_sha256")
-    if expected is not None and hashlib.sha256(payload).hexdigest() != expected:
-        raise ModelFileError(
-            f"{path}: the model payload does not match its card (edited or damaged); retrain it"
-        )
     found = payload_types(path, payload)
     untrusted = found - set(TRUSTED_TYPES)
     if untrusted:
@@ -292,6 +331,7 @@ def load_model(path: str | Path, allow_pickle: bool = False) -> HeadlineModel:
             lexicon_weight=float(parts["lexicon_weight"]),
             tone_calibration=_calibration(parts["tone_calibration"]),
             card=card,
+            semantic=semantic,
         )
     except (KeyError, TypeError, ValueError):
         raise ModelFileError(f"{path}: model payload lacks its parts") from None

@@ -111,4 +111,6 @@ def train(data: Labelled, params: ModelParams | None = None, holdout: bool = Tru
     metrics = heldout_metrics(data.frame, params) if holdout else {}
     model = fit(data.frame, params)
     model.card = build_card(data, params, metrics)
+    if model.semantic is not None:
+        model.card["semantic"] = model.semantic.card()
     return model

@@ -94,27 +94,46 @@ def test_min_confidence_marks_uncertain_but_keeps_probabilities(tiny_model):
     assert (loose["topic"] == plain["topic"]).all()
 
 
+def _grouped(columns: np.ndarray, values: np.ndarray, names: np.ndarray) -> dict[str, float]:
+    """Contributions by reason: the semantic view's columns summed into one, as --explain lists them."""
+    out: dict[str, float] = {}
+    for column, value in zip(columns, values, strict=True):
+        name = "semantic" if str(names[column]).startswith("semantic:") else str(names[column])
+        out[name] = out.get(name, 0.0) + float(value)
+    return out
+
+
 def test_explanations_sum_to_the_decision_scores(tiny_model):
-    from classifier.explain import contributions
+    from classifier.explain import contributions, readable_names, tone_feature_names
 
     texts = ["Rupee slides against dollar as stocks crash", "Army chief not satisfied with security"]
-    out = predict_texts(tiny_model, texts, explain=3)
-    matrix = tiny_model.features.transform(texts)
+    out = predict_texts(tiny_model, texts, explain=500)  # every reason, to check the sum
+    few = predict_texts(tiny_model, texts, explain=3)
+    matrix = tiny_model.text_matrix(texts)
+    names = readable_names(tiny_model.feature_names())
     decision = tiny_model.topic_head.decision_function(matrix)
     for row, topic in enumerate(out["topic"]):
         head = tiny_model.topics.index(topic)
-        _, values = contributions(matrix.tocsr(), tiny_model.topic_head.coef_[head], row)
-        assert values.sum() + tiny_model.topic_head.intercept_[head] == pytest.approx(decision[row, head])
-        listed = [w for _, w in out["topic_reasons"][row]]
-        assert listed == sorted(listed, reverse=True) and len(listed) == 3
-        assert listed[0] == pytest.approx(values.max(), abs=1e-4)
+        columns, values = contributions(matrix.tocsr(), tiny_model.topic_head.coef_[head], row)
+        reasons = _grouped(columns, values, names)
+        assert "semantic" in reasons  # the dense view is one reason, not 128
+        listed = {t: w for t, w in out["topic_reasons"][row]}
+        assert listed.keys() == reasons.keys()
+        assert sum(listed.values()) + tiny_model.topic_head.intercept_[head] == pytest.approx(
+            decision[row, head], abs=1e-3
+        )
+        top = [w for _, w in few["topic_reasons"][row]]
+        assert top == sorted(top, reverse=True) and len(top) == 3
+        assert top[0] == pytest.approx(max(reasons.values()), abs=1e-4)
     tone_input = tiny_model.tone_matrix(matrix, texts)
+    tone_names = tone_feature_names(tiny_model)
     for row in range(len(texts)):
-        _, values = contributions(tone_input.tocsr(), tiny_model.tone_head.coef_, row)
+        columns, values = contributions(tone_input.tocsr(), tiny_model.tone_head.coef_, row)
         raw = values.sum() + tiny_model.tone_head.intercept_
         assert tiny_model.calibrated_tone(raw) == pytest.approx(out["tone"][row])
-        listed = [abs(w) for _, w in out["tone_reasons"][row]]
-        assert listed[0] == pytest.approx(np.abs(values).max(), abs=1e-4)
+        reasons = _grouped(columns, values, tone_names)
+        top = [abs(w) for _, w in few["tone_reasons"][row]]
+        assert top[0] == pytest.approx(max(abs(v) for v in reasons.values()), abs=1e-4)
 
 
 def test_no_reason_columns_unless_asked(tiny_model):

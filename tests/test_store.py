@@ -7,13 +7,22 @@ import json
 import pickle
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
 
 from classifier.errors import ModelFileError
 from classifier.model import predict_texts
-from classifier.store import CARD_NAME, PAYLOAD_NAME, card_path, load_model, read_card, save_model
+from classifier.store import (
+    CARD_NAME,
+    PAYLOAD_NAME,
+    SEMANTIC_NAME,
+    card_path,
+    load_model,
+    read_card,
+    save_model,
+)
 
 TEXTS = ["Rupee slides against dollar", "Troops trade fire", "", "PCB names squad"]
 
@@ -29,16 +38,21 @@ def test_round_trip_gives_identical_predictions(tiny_model, tmp_path):
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
 
 
-def rewrite(src, dst, card=None, payload=None):
+def rewrite(src, dst, card=None, payload=None, semantic=None):
+    """Copy a model file, replacing its card, payload or semantic table; other members stay."""
     with zipfile.ZipFile(src) as archive:
-        original_card = json.loads(archive.read(CARD_NAME))
-        original_payload = archive.read(PAYLOAD_NAME)
+        members = {name: archive.read(name) for name in archive.namelist()}
+    original_card = json.loads(members[CARD_NAME])
     card = dict(card if card is not None else original_card)
     if payload is not None:  # a crafted file would carry a matching hash; make the type check do the work
         card["payload_sha256"] = hashlib.sha256(payload).hexdigest()
+        members[PAYLOAD_NAME] = payload
+    if semantic is not None:
+        members[SEMANTIC_NAME] = semantic
+    members[CARD_NAME] = json.dumps(card).encode()
     with zipfile.ZipFile(dst, "w") as archive:
-        archive.writestr(CARD_NAME, json.dumps(card))
-        archive.writestr(PAYLOAD_NAME, payload if payload is not None else original_payload)
+        for name, data in members.items():
+            archive.writestr(name, data)
     return original_card
 
 
@@ -116,3 +130,24 @@ def test_skops_payload_with_untrusted_type_is_refused(tiny_model_path, tmp_path)
     rewrite(tiny_model_path, odd, payload=payload)
     with pytest.raises(ModelFileError, match="DecisionTreeClassifier"):
         load_model(odd)
+
+
+def test_the_semantic_table_travels_inside_the_model_file(tiny_model, tiny_model_path):
+    loaded = load_model(tiny_model_path)
+    assert loaded.semantic is not None
+    assert loaded.semantic.table.sha256 == tiny_model.semantic.table.sha256
+    assert loaded.card["semantic"]["sha256"] == loaded.semantic.table.sha256
+    assert loaded.card["semantic"]["license"] == "Apache-2.0"
+    np.testing.assert_allclose(
+        loaded.semantic.transform(["Rupee gains"]), tiny_model.semantic.transform(["Rupee gains"])
+    )
+
+
+def test_an_edited_semantic_table_is_refused(tiny_model_path, tmp_path):
+    with zipfile.ZipFile(tiny_model_path) as archive:
+        table = bytearray(archive.read(SEMANTIC_NAME))
+    table[len(table) // 2] ^= 0xFF
+    edited = tmp_path / "edited.model"
+    rewrite(tiny_model_path, edited, semantic=bytes(table))
+    with pytest.raises(ModelFileError, match="semantic vector table does not match its card"):
+        load_model(edited)

@@ -96,6 +96,6 @@ def test_a_loaded_model_file_takes_the_compiled_path(tiny_model_path):
     views = model.prepare().compiled_features().views
     assert [type(v) for v in views] == [CompiledTfidf, CompiledTfidf]
     texts = ["Rupee gains against dollar", "Talks collapse as delegations walk out"]
-    np.testing.assert_allclose(
-        model.text_matrix(texts).toarray(), model.features.transform(texts).toarray(), atol=1e-6
-    )
+    tfidf = model.features.transform(texts).toarray()
+    semantic = model.semantic.transform(texts)
+    np.testing.assert_allclose(model.text_matrix(texts).toarray(), np.hstack([tfidf, semantic]), atol=1e-6)
