@@ -16,7 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from classifier import __version__
-from classifier.config import DEFAULT_DATA, DEFAULT_MODEL
+from classifier.config import DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_REAL_LABELS
 from classifier.errors import DataError, HeadlinesError, InputError, OutputError
 from classifier.predict import default_jobs, predict_table, predict_to_file
 from classifier.store import load_model, save_model
@@ -113,7 +113,8 @@ def train(
     Example: headlines train --data data/headlines.csv --model models/headlines.model
     """
     from classifier.data import load_corpus
-    from classifier.evaluate import format_metrics
+    from classifier.datasets import pool_path
+    from classifier.evaluate import format_metrics, real_dev_summary
     from classifier.model import classify
     from classifier.training import train as train_model
 
@@ -122,13 +123,21 @@ def train(
         check_writable(model)
         corpus = load_corpus(data)
         err.print(f"training on {data} ({len(corpus.frame)} rows)...", highlight=False)
-        fitted = train_model(corpus)
+        real = DEFAULT_REAL_LABELS if DEFAULT_REAL_LABELS.exists() and pool_path().exists() else None
+        fitted = train_model(corpus, real_labels=None if real is None else str(real))
         card_md = save_model(fitted, model)
     except HeadlinesError as exc:
         raise _fail(exc) from None
     split = fitted.card["metrics"]["heldout"]["split"]
     typer.echo(f"held-out figures ({split['heldout_rows']} rows not used for fitting, seed {split['seed']}):")
     typer.echo(format_metrics(fitted.card["metrics"]["heldout"]))
+    if "real_dev" in fitted.card["metrics"]:
+        typer.echo(
+            f"real headlines ({DEFAULT_REAL_LABELS}, split dev, labelled blind; never used for fitting):"
+        )
+        typer.echo(real_dev_summary(fitted.card["metrics"]["real_dev"]))
+    else:
+        typer.echo(f"(no real-headline figures: the pool {pool_path()} is absent; see data/README.md)")
     typer.echo(f"model written to {model} (card: {card_md}), fitted on all {len(corpus.frame)} rows")
     Console(soft_wrap=False).print(_prediction_table(classify(fitted, list(EXAMPLES)), "What the model says"))
 

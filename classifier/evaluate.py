@@ -326,6 +326,16 @@ def comparison_rows(metrics: dict) -> list[tuple[str, dict[str, float | None]]]:
     return [(name, {label: m.get(s, {}).get(k) for s, k, label in present}) for name, m in systems]
 
 
+def real_dev_summary(metrics: dict) -> str:
+    """One line of the figures that matter on real headlines: topic accuracy, macro-F1, tone r."""
+    per = ", ".join(f"{t} {v['f1']:.2f}" for t, v in metrics["topic"]["per_class"].items())
+    return (
+        f"  topic accuracy {_with_interval(metrics, 'topic', 'accuracy')}, macro-F1 "
+        f"{_with_interval(metrics, 'topic', 'macro_f1')} (F1 {per}); tone Pearson "
+        f"{_with_interval(metrics, 'tone', 'pearson')}  ({metrics['topic']['rows']} rows)"
+    )
+
+
 def format_metrics(metrics: dict) -> str:
     """Render metrics as readable plain-text tables for the terminal."""
     lines: list[str] = []

@@ -178,6 +178,12 @@ def card_markdown(card: dict) -> str:
         lines.append(
             f"- Tone Pearson {tone['pearson']:.3f}, MAE {tone['mae']:.3f}, 3-class accuracy {tone['accuracy_3class']:.3f}"
         )
+    real = card.get("metrics", {}).get("real_dev")
+    if real:
+        from classifier.evaluate import real_dev_summary
+
+        lines += ["", "## Real headlines (development split, labelled blind, never used for fitting)",
+                  f"- `{real['data']['path']}`", f"- {real_dev_summary(real).strip()}"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

@@ -105,12 +105,36 @@ def build_card(data: Labelled, params: ModelParams, metrics: dict) -> dict:
     }
 
 
-def train(data: Labelled, params: ModelParams | None = None, holdout: bool = True) -> HeadlineModel:
-    """Measure on a held-out split, then fit the shipped model on every row, with its card."""
+def train(
+    data: Labelled, params: ModelParams | None = None, holdout: bool = True, real_labels: str | None = None
+) -> HeadlineModel:
+    """Measure on a held-out split, then fit the shipped model on every row, with its card.
+
+    real_labels: a file of real headline labels keyed by hash (data/real_dev_labels.csv); when
+    given and the pool of real headlines is present, the final model is also scored on its `dev`
+    split (never used for fitting) and the figures go into the card.
+    """
     params = params or ModelParams()
     metrics = heldout_metrics(data.frame, params) if holdout else {}
     model = fit(data.frame, params)
     model.card = build_card(data, params, metrics)
     if model.semantic is not None:
         model.card["semantic"] = model.semantic.card()
+    if real_labels is not None:
+        model.card["metrics"]["real_dev"] = real_dev_metrics(model, real_labels)
     return model
+
+
+def real_dev_metrics(model: HeadlineModel, labels: str) -> dict:
+    """Figures on the real development split, without the per-outlet breakdown (for the card)."""
+    import warnings
+
+    from classifier.datasets import load_dataset
+    from classifier.evaluate import evaluate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # keys missing from the pool are counted in `rows`
+        real = load_dataset(f"realdev:{labels}")
+    metrics = evaluate(model, real)
+    metrics.pop("per_group", None)
+    return metrics
