@@ -21,9 +21,9 @@ def readable_names(feature_names: np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
-def tone_feature_names(model) -> np.ndarray:
-    """Names of the tone head's inputs: the shared text features, then the lexicon features."""
-    text = readable_names(model.features.get_feature_names_out())
+def tone_feature_names(model, text: np.ndarray | None = None) -> np.ndarray:
+    """Names of the tone head's inputs: the shared text features (`text` if made), then the lexicon ones."""
+    text = readable_names(model.features.get_feature_names_out()) if text is None else text
     return np.concatenate([text, np.asarray([f"lexicon:{n}" for n in LEXICON_FEATURES], dtype=object)])
 
 
