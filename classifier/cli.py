@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -19,6 +20,7 @@ from classifier import __version__
 from classifier.config import (
     DEFAULT_DATA,
     DEFAULT_MODEL,
+    SERVE_BODY_TIMEOUT,
     SERVE_HOST,
     SERVE_MAX_BODY_BYTES,
     SERVE_MAX_HEADLINES,
@@ -61,7 +63,7 @@ class OutputFormat(str, Enum):
 
 
 def _fail(exc: HeadlinesError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
     return typer.Exit(exc.exit_code)
 
 
@@ -373,9 +375,7 @@ def _predict_on_dask(
     err.print(f"predictions written to {folder}/ as {fmt}", highlight=False)
 
 
-SERVE_EXTRA_HINT = (
-    "headlines serve needs the serve extra ({missing} is not installed): pip install '.[serve]'"
-)
+SERVE_EXTRA_HINT = "headlines serve needs the serve extra ({missing} is not installed): pip install 'headlines-classifier[serve]'"
 
 
 @app.command()
@@ -396,6 +396,9 @@ def serve(
     max_headlines: Annotated[
         int, typer.Option(help="Most headlines in one request.", min=1)
     ] = SERVE_MAX_HEADLINES,
+    body_timeout: Annotated[
+        float, typer.Option(help="Seconds a client may take to send a request body.", min=0.1)
+    ] = SERVE_BODY_TIMEOUT,
     allow_pickle: Annotated[
         bool,
         typer.Option(
@@ -422,7 +425,7 @@ def serve(
 
     try:
         fitted = load_model(model, allow_pickle=allow_pickle)
-        limits = Limits(max_body_bytes=max_body_bytes, max_headlines=max_headlines)
+        limits = Limits(max_body_bytes=max_body_bytes, max_headlines=max_headlines, body_timeout=body_timeout)
         run_server(fitted, host, port, workers, limits, announce=announce)
     except HeadlinesError as exc:
         raise _fail(exc) from None

@@ -152,8 +152,9 @@ class Batcher:
     @staticmethod
     def _lines(predicted: pd.DataFrame) -> list[bytes]:
         """One JSON object a row, exactly as `headlines predict --format jsonl` writes them."""
-        data = encode_predictions(predicted, "jsonl").data
-        lines = data.split(b"\n")[:-1] if data else []
+        if predicted.empty:
+            return []
+        lines = encode_predictions(predicted, "jsonl").data.split(b"\n")[:-1]
         if len(lines) != len(predicted):  # JSON escapes every newline inside a string, so never
             raise RuntimeError("JSON lines do not match the rows")
         return lines
