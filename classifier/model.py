@@ -285,7 +285,9 @@ def _predict_kept(model: HeadlineModel, kept: list[str], rows: np.ndarray, out: 
         from classifier.explain import top_terms
 
         head_rows = np.asarray([model.topics.index(t) for t in labels[best]])
-        topic_weights = model.topic_head.coef_[head_rows]
+        # one view of the chosen head's weights a row: indexing with the array would copy a dense
+        # rows-by-features block (gigabytes for a chunk of 10,000 rows)
+        topic_weights = [model.topic_head.coef_[head] for head in head_rows]
         names, tone_names = model.explain_names()
         tone_weights = np.broadcast_to(model.tone_head.coef_, (len(kept), len(model.tone_head.coef_)))
         reasons = {
