@@ -3,7 +3,9 @@
 "use strict";
 
 const EXPLAIN = 5; // reasons asked for each row, shown when a row is expanded
-const state = { entries: [], request: null };
+const PAGE_ROWS = 200; // rows drawn at a time: thousands of table rows make every sort slow to lay out
+// entries: every row in input order; view: the rows the filter keeps, in the chosen order
+const state = { entries: [], view: [], page: 0, request: null, finished: 0 };
 
 const $ = (id) => document.getElementById(id);
 
@@ -86,8 +88,22 @@ function fromFile(file) {
   return { body: file, contentType: type, query: `?${params}`, label: file.name };
 }
 
+// Each answered request, good or bad, bumps data-finished on <body> (tests and scripts wait on it).
+function finished() {
+  state.finished += 1;
+  document.body.dataset.finished = String(state.finished);
+}
+
 async function classify(request) {
   if (!request) return;
+  try {
+    await send(request);
+  } finally {
+    finished();
+  }
+}
+
+async function send(request) {
   clearError();
   setBusy(true, `Labelling ${request.label}\u2026`);
   const started = performance.now();
@@ -200,31 +216,25 @@ function makeDetail(entry) {
   return row;
 }
 
-function toggle(entry, button) {
-  const open = button.getAttribute("aria-expanded") !== "true";
+function setExpanded(button, open) {
   button.setAttribute("aria-expanded", String(open));
   button.textContent = open ? "\u25be" : "\u25b8";
   button.setAttribute("aria-label", open ? "Hide the reasons" : "Show the reasons");
-  if (open) {
+}
+
+function toggle(entry, button) {
+  entry.open = !entry.open;
+  setExpanded(button, entry.open);
+  if (entry.open) {
     entry.detail = entry.detail || makeDetail(entry);
     entry.row.after(entry.detail);
-    entry.detail.hidden = false;
   } else if (entry.detail) {
     entry.detail.remove();
-    entry.detail = null;
   }
 }
 
 function render(predictions) {
-  state.entries = predictions.map((prediction, index) => ({ prediction, index, row: null, detail: null }));
-  const rows = document.createDocumentFragment();
-  for (const entry of state.entries) {
-    entry.row = makeRow(entry);
-    rows.append(entry.row);
-  }
-  const body = $("rows");
-  body.textContent = "";
-  body.append(rows);
+  state.entries = predictions.map((prediction, index) => ({ prediction, index, row: null, detail: null, open: false }));
   const counts = new Map();
   for (const { prediction } of state.entries) {
     if (prediction.topic !== null) counts.set(prediction.topic, (counts.get(prediction.topic) || 0) + 1);
@@ -248,32 +258,50 @@ const SORTS = {
   "conf-asc": (p) => p.topic_confidence,
 };
 
+// Filter and sort every row, then draw the first page.
 function apply() {
   const topic = $("filter").value;
   const key = SORTS[$("sort").value];
-  const entries = state.entries.slice();
+  const view = topic ? state.entries.filter((entry) => entry.prediction.topic === topic) : state.entries.slice();
   if (key) {
     // blank rows (no scores) go last; ties keep input order
-    entries.sort((a, b) => {
+    view.sort((a, b) => {
       const x = a.prediction.topic === null ? Infinity : key(a.prediction);
       const y = b.prediction.topic === null ? Infinity : key(b.prediction);
       return x - y || a.index - b.index;
     });
   }
+  state.view = view;
+  state.page = 0;
+  drawPage();
+}
+
+function drawPage() {
+  const pages = Math.max(1, Math.ceil(state.view.length / PAGE_ROWS));
+  state.page = Math.min(Math.max(state.page, 0), pages - 1);
+  const first = state.page * PAGE_ROWS;
+  const shown = state.view.slice(first, first + PAGE_ROWS);
   const rows = document.createDocumentFragment();
-  let shown = 0;
-  for (const entry of entries) {
-    const visible = !topic || entry.prediction.topic === topic;
-    entry.row.hidden = !visible;
+  for (const entry of shown) {
+    entry.row = entry.row || makeRow(entry);
     rows.append(entry.row);
-    if (entry.detail) {
-      entry.detail.hidden = !visible;
-      rows.append(entry.detail);
-    }
-    shown += visible ? 1 : 0;
+    if (entry.open) rows.append(entry.detail);
   }
-  $("rows").append(rows);
-  $("shown").textContent = `${shown.toLocaleString()} of ${entries.length.toLocaleString()} shown`;
+  $("rows").replaceChildren(rows);
+  const total = state.entries.length.toLocaleString();
+  $("shown").textContent = `${state.view.length.toLocaleString()} of ${total} shown`;
+  $("pager").hidden = pages === 1;
+  $("page-label").textContent = shown.length
+    ? `rows ${(first + 1).toLocaleString()}\u2013${(first + shown.length).toLocaleString()} of ${state.view.length.toLocaleString()}`
+    : "";
+  $("prev").disabled = state.page === 0;
+  $("next").disabled = state.page >= pages - 1;
+}
+
+function turn(step) {
+  state.page += step;
+  drawPage();
+  $("results").scrollIntoView({ block: "start" });
 }
 
 // The CSV is the server's, made by the same code as `headlines predict --safe-csv`: all rows, input order.
@@ -350,6 +378,8 @@ function setUp() {
     toggle(entry, button);
   });
   $("filter").addEventListener("change", apply);
+  $("prev").addEventListener("click", () => turn(-1));
+  $("next").addEventListener("click", () => turn(1));
   $("sort").addEventListener("change", apply);
   $("download").addEventListener("click", download);
 }
