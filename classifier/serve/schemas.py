@@ -29,6 +29,32 @@ class PredictRequest(BaseModel):
     )
 
 
+class PredictQuery(BaseModel):
+    """Query parameters of /v1/predict: the options for CSV and text bodies (a JSON body may set its own)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    explain: int | None = Field(
+        default=None, ge=0, description="Reasons per row: the K terms that moved it most."
+    )
+    min_confidence: float | None = Field(
+        default=None, ge=0, le=1, description="Call a topic 'uncertain' when its probability is below this."
+    )
+    column: str | None = Field(default=None, max_length=200, description="Text column of a CSV/TSV body.")
+    safe_csv: bool = Field(
+        default=False, description="Prefix CSV cells starting with = + - @ with ' (spreadsheets)."
+    )
+
+    @classmethod
+    def openapi_parameters(cls) -> list[dict]:
+        """The fields as OpenAPI query parameters, for the docs."""
+        return [
+            {"name": name, "in": "query", "required": False, "description": field.get("description", ""),
+             "schema": {k: v for k, v in field.items() if k != "description"}}
+            for name, field in cls.model_json_schema()["properties"].items()
+        ]  # fmt: skip
+
+
 class Prediction(BaseModel):
     """One headline's row, field for field as in `headlines predict --format jsonl`."""
 
