@@ -1,11 +1,13 @@
 """Load `headlines serve` on loopback and report what a desk would feel: requests/s, rows/s, latency, memory.
 
-Starts the server on 127.0.0.1 (a free port) with the model, then runs two bounded phases, each
+Starts the server on 127.0.0.1 (a free port) with the model, then runs three bounded phases, each
 ending at its request count or its duration, whichever comes first, and stops by itself:
 
-1. single: many concurrent clients (keep-alive connections), each sending one headline a request;
-   the server's memory is sampled every half second, and its first and last ten seconds compared;
-2. batch: a few clients each sending 1,000 headlines a request.
+1. steady: one headline a request at a fixed rate (500 a second) for 60 seconds, over many
+   keep-alive connections, after 15 unmeasured seconds of the same load; the server's memory is
+   sampled every half second and its first and last ten seconds compared;
+2. single: many concurrent clients, each sending one headline a request as fast as answered;
+3. batch: a few clients each sending 1,000 headlines a request.
 
 Then the batch phase's rows go through a plain `headlines predict` (a file in, JSON lines out,
 all cores) for scale. Traffic goes only to 127.0.0.1. Run it with `make benchmark-serve`.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import subprocess
@@ -38,10 +41,8 @@ def tree_memory(pid: int) -> int:
     try:
         parent = psutil.Process(pid)
         for proc in [parent, *parent.children(recursive=True)]:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                 total += proc.memory_full_info().pss
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                pass
     except psutil.NoSuchProcess:
         pass
     return total
@@ -61,7 +62,7 @@ class MemorySampler:
             self.samples.append((time.monotonic(), tree_memory(self.pid)))
             self._stop.wait(self.every)
 
-    def __enter__(self) -> MemorySampler:
+    def __enter__(self):
         self._thread.start()
         return self
 
@@ -162,6 +163,58 @@ async def run_phase(port: int, clients: int, rows_per_request: int, texts: list[
     }  # fmt: skip
 
 
+async def run_open_loop(port: int, rate: float, texts: list[str], max_requests: int, duration: float,
+                        connections: int = 64) -> dict:  # fmt: skip
+    """One headline a request at a fixed rate, whatever the answers' pace (an open loop).
+
+    Latency runs from the moment a request was due, so time spent waiting for a free connection
+    counts too (no coordinated omission).
+    """
+    idle: asyncio.Queue = asyncio.Queue()
+    for _ in range(connections):
+        client = Client(port)
+        await client.connect()
+        idle.put_nowait(client)
+    latencies: list[float] = []
+    errors = 0
+    rng = random.Random(7)
+
+    async def one(due: float, text: str) -> None:
+        nonlocal errors
+        client = await idle.get()
+        try:
+            status, answer = await client.post(json.dumps({"headlines": [text]}).encode())
+            if status != 200 or answer.count(b'{"id":') != 1:
+                errors += 1
+        except (OSError, asyncio.IncompleteReadError):
+            errors += 1
+            await client.close()
+            await client.connect()
+        latencies.append(time.perf_counter() - due)
+        idle.put_nowait(client)
+
+    began = time.perf_counter()
+    tasks = []
+    count = min(max_requests, int(rate * duration))
+    for i in range(count):
+        due = began + i / rate
+        wait = due - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(one(due, texts[rng.randrange(len(texts))])))
+    await asyncio.wait_for(asyncio.gather(*tasks), 60)
+    elapsed = time.perf_counter() - began
+    while not idle.empty():
+        await idle.get_nowait().close()
+    lat = np.asarray(latencies) * 1000
+    return {
+        "clients": connections, "rows_per_request": 1, "requests": len(latencies), "seconds": elapsed,
+        "requests_per_s": len(latencies) / elapsed, "rows_per_s": len(latencies) / elapsed,
+        "p50_ms": float(np.percentile(lat, 50)), "p95_ms": float(np.percentile(lat, 95)),
+        "p99_ms": float(np.percentile(lat, 99)), "errors": errors,
+    }  # fmt: skip
+
+
 def run_cli(model: Path, texts: list[str]) -> dict:
     """The same rows through a plain `headlines predict` (all cores), timed with its peak memory."""
     with tempfile.TemporaryDirectory() as folder:
@@ -175,8 +228,14 @@ def run_cli(model: Path, texts: list[str]) -> dict:
         elapsed = time.monotonic() - began
         if code != 0:
             raise SystemExit(f"headlines predict failed with exit code {code}")
-        written = sum(1 for _ in open(output, encoding="utf-8"))
-    return {"rows": written, "seconds": elapsed, "rows_per_s": written / elapsed, "peak_mb": memory.peak() / 2**20}
+        with open(output, encoding="utf-8") as lines:
+            written = sum(1 for _ in lines)
+    return {
+        "rows": written,
+        "seconds": elapsed,
+        "rows_per_s": written / elapsed,
+        "peak_mb": memory.peak() / 2**20,
+    }
 
 
 def main() -> None:
@@ -184,9 +243,16 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "headlines.model")
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "headlines.csv")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=32, help="Concurrent one-headline clients.")
-    parser.add_argument("--single-seconds", type=float, default=60.0)
-    parser.add_argument("--single-requests", type=int, default=100_000)
+    parser.add_argument("--rate", type=float, default=500.0, help="Offered one-headline requests a second.")
+    parser.add_argument(
+        "--rate-seconds", type=float, default=60.0, help="Length of the fixed-rate (memory) run."
+    )
+    parser.add_argument("--warmup-seconds", type=float, default=15.0, help="Unmeasured load before the runs.")
+    parser.add_argument(
+        "--clients", type=int, default=32, help="Concurrent one-headline clients, closed loop."
+    )
+    parser.add_argument("--single-seconds", type=float, default=20.0)
+    parser.add_argument("--single-requests", type=int, default=50_000)
     parser.add_argument("--batch-clients", type=int, default=2)
     parser.add_argument("--batch-rows", type=int, default=1_000)
     parser.add_argument("--batch-seconds", type=float, default=30.0)
@@ -199,48 +265,70 @@ def main() -> None:
     texts = [rng.choice(corpus) for _ in range(50_000)]
     proc, url = start_server(args.model, args.workers)
     port = int(url.rstrip("/").rsplit(":", 1)[1])
+    results = {}
     try:
-        asyncio.run(run_phase(port, 4, 1, texts, 200, 10))  # warm up connections and caches
+        # warm up: the same load, unmeasured, while each worker's allocator and caches settle
+        asyncio.run(run_open_loop(port, args.rate, texts, 10**9, args.warmup_seconds))
         with MemorySampler(proc.pid) as memory:
             began = time.monotonic()
-            single = asyncio.run(run_phase(port, args.clients, 1, texts, args.single_requests, args.single_seconds))
+            steady = asyncio.run(run_open_loop(port, args.rate, texts, 10**9, args.rate_seconds))
             ended = time.monotonic()
-            single["peak_mb"] = memory.peak() / 2**20
-            single["first_10s_mb"] = memory.mean(began, began + 10) / 2**20
-            single["last_10s_mb"] = memory.mean(ended - 10, ended) / 2**20
-            batch_began = time.monotonic()
-            batch = asyncio.run(
-                run_phase(port, args.batch_clients, args.batch_rows, texts, args.batch_requests, args.batch_seconds)
+            steady["peak_mb"] = memory.peak() / 2**20
+            steady["first_10s_mb"] = memory.mean(began, began + 10) / 2**20
+            steady["last_10s_mb"] = memory.mean(ended - 10, ended) / 2**20
+            results["steady"] = steady
+            phase = time.monotonic()
+            results["single"] = asyncio.run(
+                run_phase(port, args.clients, 1, texts, args.single_requests, args.single_seconds)
             )
-            batch["peak_mb"] = memory.peak(batch_began) / 2**20
+            results["single"]["peak_mb"] = memory.peak(phase) / 2**20
+            phase = time.monotonic()
+            results["batch"] = asyncio.run(
+                run_phase(
+                    port, args.batch_clients, args.batch_rows, texts, args.batch_requests, args.batch_seconds
+                )
+            )
+            results["batch"]["peak_mb"] = memory.peak(phase) / 2**20
     finally:
         proc.terminate()
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
-    cli_rows = [texts[i % len(texts)] for i in range(batch["requests"] * args.batch_rows)]
-    cli = run_cli(args.model, cli_rows)
+    rows = [texts[i % len(texts)] for i in range(results["batch"]["requests"] * args.batch_rows)]
+    results["cli"] = run_cli(args.model, rows)
+    report(args, url, results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
 
-    print(f"server: {args.workers} workers on {url}; load from one asyncio process on the same machine")
+
+def report(args, url: str, results: dict) -> None:
+    steady, single, batch, cli = results["steady"], results["single"], results["batch"], results["cli"]
+    print(f"server: {args.workers} workers on {url}; load from one asyncio process on the same machine; "
+          f"{psutil.cpu_count()} cores, load average {psutil.getloadavg()[0]:.1f} at the end")  # fmt: skip
     print()
-    print("| load | requests | requests/s | rows/s | p50 ms | p95 ms | p99 ms | errors | peak memory (PSS) |")
+    print(
+        "| load | requests | requests/s | rows/s | p50 ms | p95 ms | p99 ms | errors | server peak memory (PSS) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, r in ((f"{args.clients} clients, 1 headline a request", single),
-                    (f"{args.batch_clients} clients, {args.batch_rows:,} headlines a request", batch)):  # fmt: skip
+    rows = (
+        (f"1 headline a request, {args.rate:,.0f}/s offered for {args.rate_seconds:.0f} s", steady),
+        (f"1 headline a request, {args.clients} clients as fast as answered", single),
+        (f"{args.batch_rows:,} headlines a request, {args.batch_clients} clients", batch),
+    )
+    for name, r in rows:
         print(f"| {name} | {r['requests']:,} in {r['seconds']:.0f} s | {r['requests_per_s']:,.0f} | "
               f"{r['rows_per_s']:,.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | "
               f"{r['peak_mb']:.0f} MB |")  # fmt: skip
-    print(f"| `headlines predict`, same {cli['rows']:,} rows (file in, JSON lines out) | | | {cli['rows_per_s']:,.0f} | "
-          f"| | | 0 | {cli['peak_mb']:.0f} MB |")  # fmt: skip
+    print(f"| `headlines predict` on the batch rows ({cli['rows']:,}; file in, JSON lines out, all cores) | | | "
+          f"{cli['rows_per_s']:,.0f} | | | | 0 | {cli['peak_mb']:.0f} MB |")  # fmt: skip
     print()
-    print(f"memory over the {single['seconds']:.0f} s one-headline run: {single['first_10s_mb']:.0f} MB "
-          f"in the first 10 s, {single['last_10s_mb']:.0f} MB in the last 10 s "
-          f"({single['last_10s_mb'] / single['first_10s_mb']:.3f}x)")  # fmt: skip
-    print(f"batch rows/s against predict's: {batch['rows_per_s'] / cli['rows_per_s']:.2f}x; "
-          f"whole predict run {cli['seconds']:.1f} s including start-up")
-    if args.json:
-        args.json.write_text(json.dumps({"single": single, "batch": batch, "cli": cli}, indent=2), encoding="utf-8")
+    print(f"memory over the {steady['seconds']:.0f} s fixed-rate run: {steady['first_10s_mb']:.0f} MB in the first "
+          f"10 s, {steady['last_10s_mb']:.0f} MB in the last 10 s ({steady['last_10s_mb'] / steady['first_10s_mb']:.3f}x)")  # fmt: skip
+    print(
+        f"batches against predict: {batch['rows_per_s'] / cli['rows_per_s']:.2f}x its rows/s "
+        f"(predict's {cli['seconds']:.1f} s include its start-up)"
+    )
 
 
 if __name__ == "__main__":

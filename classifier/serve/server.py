@@ -28,6 +28,10 @@ from classifier.serve.app import create_app
 from classifier.serve.guard import LOOPBACK_NAMES
 from classifier.serve.limits import Limits
 
+# The event loop reads and answers requests while the model thread predicts; both need the GIL.
+# Python hands it over every 5 ms by default, so every answer could wait 5 ms per handover;
+# 1 ms keeps one-headline latency down under load (measured with benchmarks/serve_load.py).
+GIL_SWITCH_INTERVAL = 0.001
 RESTARTS_ALLOWED = 5  # worker deaths within RESTART_WINDOW seconds before the server gives up
 RESTART_WINDOW = 60.0
 
@@ -104,6 +108,8 @@ def run_server(
 
 def _serve(model: HeadlineModel, sock: socket.socket, limits: Limits | None, allowed) -> None:
     import uvicorn
+
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
 
     config = uvicorn.Config(
         create_app(model, limits, allowed), log_level="warning", access_log=False, server_header=False,
