@@ -216,9 +216,14 @@ def test_refusals_name_the_limit_or_the_field(service, body, headers, status, me
     assert call(service, "GET", "/healthz").status == 200
 
 
-def test_query_parameters_are_checked_by_name(service):
-    reply = call(service, "POST", "/v1/predict?explain=99", b"a\n", {"Content-Type": "text/plain"})
-    assert reply.status == 422 and reply.json()["error"].startswith("explain:")
+@pytest.mark.parametrize(
+    "query,message",
+    [("explain=99", "explain: at most 10"), ("explain=-1", "explain:"), ("min_confidence=x", "min_confidence:"),
+     ("colum=title", "colum: Extra inputs are not permitted"), ("safe_csv=maybe", "safe_csv:")],
+)  # fmt: skip
+def test_query_parameters_are_checked_by_name(service, query, message):
+    reply = call(service, "POST", f"/v1/predict?{query}", b"a\n", {"Content-Type": "text/plain"})
+    assert reply.status == 422 and reply.json()["error"].startswith(message)
 
 
 def test_unknown_route_and_method(service):
