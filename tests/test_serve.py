@@ -121,6 +121,16 @@ def test_requests_waiting_together_share_one_model_call(loaded):
         assert answer.blank == (0 if texts[0] else 1)
 
 
+def test_only_the_model_thread_skips_sklearns_checks(loaded):
+    import sklearn
+
+    batcher = Batcher(loaded)
+    asyncio.run(batcher.predict(["1"], ["Rupee slides"], 0, None, "json"))
+    assert batcher._executor.submit(lambda: sklearn.get_config()["assume_finite"]).result()
+    batcher.close()
+    assert not sklearn.get_config()["assume_finite"]
+
+
 # --- the other routes -----------------------------------------------------------------------------
 
 

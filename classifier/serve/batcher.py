@@ -28,6 +28,18 @@ from classifier.writers import TableWriter
 MAX_BATCH_ROWS = 20_000  # rows taken off the queue for one turn of the thread
 
 
+def _trusting_sklearn() -> None:
+    """In the model thread only: skip scikit-learn's checks of each call's parameters and finiteness.
+
+    The inputs are the model's own TF-IDF and lexicon features, always finite, and the calls' parameters
+    are fixed; the checks cost a third of a small batch (9.0 to 6.5 ms for 8 rows, same output).
+    scikit-learn's configuration is per thread, so this touches nothing else.
+    """
+    import sklearn
+
+    sklearn.set_config(skip_parameter_validation=True, assume_finite=True)
+
+
 @dataclass
 class Job:
     """One request's rows, its options, and where its answer goes."""
@@ -79,7 +91,9 @@ class Batcher:
             self._loop = loop
             self._queue = []
             self._wake = asyncio.Event()
-            self._executor = self._executor or ThreadPoolExecutor(1, thread_name_prefix="headlines-predict")
+            self._executor = self._executor or ThreadPoolExecutor(
+                1, thread_name_prefix="headlines-predict", initializer=_trusting_sklearn
+            )
             self._task = loop.create_task(self._run())
         job = Job(ids, texts, explain, min_confidence, fmt, safe_csv, loop.create_future())
         self._queue.append(job)
