@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,6 +25,7 @@ from classifier.serve.guard import host_name
 from classifier.store import load_model
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
 TEXTS = ["KSE-100 gains 900 points on IMF optimism", "", "FO summons envoy over border remarks",
          "Blast kills 12 at Peshawar market", "Airstrikes kill 40 as war enters third week", "=cmd|' /C calc'!A0"]  # fmt: skip
 LIMITS = Limits(max_body_bytes=200_000, max_headlines=100, max_explain=10, body_timeout=2)
@@ -129,6 +132,20 @@ def test_only_the_model_thread_skips_sklearns_checks(loaded):
     assert batcher._executor.submit(lambda: sklearn.get_config()["assume_finite"]).result()
     batcher.close()
     assert not sklearn.get_config()["assume_finite"]
+
+
+def test_the_service_imports_only_what_its_docstring_allows():
+    allowed = {"classifier", "classifier.config", "classifier.errors", "classifier.model", "classifier.predict",
+               "classifier.writers"}  # fmt: skip
+    for path in (ROOT / "classifier" / "serve").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("classifier"):
+                assert node.module in allowed or node.module.startswith("classifier.serve"), (
+                    path.name,
+                    node.module,
+                )
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("classifier") for a in node.names), path.name
 
 
 # --- the other routes -----------------------------------------------------------------------------
