@@ -35,6 +35,17 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user and system) used so far by a process and its children."""
+    parent = psutil.Process(pid)
+    total = 0.0
+    for proc in [parent, *parent.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def tree_memory(pid: int) -> int:
     """Proportional set size of a process and its children, in bytes (shared pages split fairly)."""
     total = 0
@@ -270,16 +281,20 @@ def main() -> None:
         # warm up: the same load, unmeasured, while each worker's allocator and caches settle
         asyncio.run(run_open_loop(port, args.rate, texts, 10**9, args.warmup_seconds))
         with MemorySampler(proc.pid) as memory:
-            began = time.monotonic()
+            began, cpu = time.monotonic(), tree_cpu(proc.pid)
             steady = asyncio.run(run_open_loop(port, args.rate, texts, 10**9, args.rate_seconds))
             ended = time.monotonic()
+            steady["server_cpu_ms_per_request"] = (tree_cpu(proc.pid) - cpu) * 1000 / steady["requests"]
             steady["peak_mb"] = memory.peak() / 2**20
             steady["first_10s_mb"] = memory.mean(began, began + 10) / 2**20
             steady["last_10s_mb"] = memory.mean(ended - 10, ended) / 2**20
             results["steady"] = steady
-            phase = time.monotonic()
+            phase, cpu = time.monotonic(), tree_cpu(proc.pid)
             results["single"] = asyncio.run(
                 run_phase(port, args.clients, 1, texts, args.single_requests, args.single_seconds)
+            )
+            results["single"]["server_cpu_ms_per_request"] = (
+                (tree_cpu(proc.pid) - cpu) * 1000 / results["single"]["requests"]
             )
             results["single"]["peak_mb"] = memory.peak(phase) / 2**20
             phase = time.monotonic()
@@ -325,6 +340,8 @@ def report(args, url: str, results: dict) -> None:
     print()
     print(f"memory over the {steady['seconds']:.0f} s fixed-rate run: {steady['first_10s_mb']:.0f} MB in the first "
           f"10 s, {steady['last_10s_mb']:.0f} MB in the last 10 s ({steady['last_10s_mb'] / steady['first_10s_mb']:.3f}x)")  # fmt: skip
+    print(f"server CPU per one-headline request: {steady['server_cpu_ms_per_request']:.2f} ms at the fixed rate, "
+          f"{single['server_cpu_ms_per_request']:.2f} ms with {args.clients} clients")  # fmt: skip
     print(
         f"batches against predict: {batch['rows_per_s'] / cli['rows_per_s']:.2f}x its rows/s "
         f"(predict's {cli['seconds']:.1f} s include its start-up)"
