@@ -7,7 +7,7 @@ DATA ?= data/headlines.csv
 MODEL ?= models/headlines.model
 
 .DEFAULT_GOAL := help
-.PHONY: help install embeddings train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share test test-fast lint format check lab clean
+.PHONY: help install embeddings train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share benchmark-serve serve screenshots test test-fast lint format check lab clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,6 +47,15 @@ benchmark-tone-share: $(STAMP)  ## Real-set tone and batch-held-out corpus tone 
 
 benchmark-throughput: $(STAMP)  ## Rows per second and peak memory of predict against VADER (1,000,000 rows)
 	$(BIN)/python benchmarks/throughput.py --model $(MODEL)
+
+benchmark-serve: $(STAMP)  ## Load the service on loopback: requests/s, rows/s, latency, memory, against predict
+	$(BIN)/python benchmarks/serve_load.py --model $(MODEL)
+
+serve: $(STAMP)  ## Serve the model and its page at http://127.0.0.1:8000/ (Ctrl-C stops)
+	$(BIN)/headlines serve --model $(MODEL)
+
+screenshots: $(STAMP)  ## Screenshots of the page with results (desktop and phone) into docs/
+	$(BIN)/python docs/screenshots.py --model $(MODEL)
 
 test: $(STAMP)  ## Run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest

@@ -12,11 +12,22 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from classifier import __version__
-from classifier.config import DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_REAL_LABELS
+from classifier.config import (
+    DEFAULT_DATA,
+    DEFAULT_MODEL,
+    DEFAULT_REAL_LABELS,
+    SERVE_BODY_TIMEOUT,
+    SERVE_HOST,
+    SERVE_MAX_BODY_BYTES,
+    SERVE_MAX_HEADLINES,
+    SERVE_PORT,
+    SERVE_WORKERS,
+)
 from classifier.errors import DataError, HeadlinesError, InputError, OutputError
 from classifier.predict import default_jobs, predict_table, predict_to_file
 from classifier.store import load_model, save_model
@@ -53,7 +64,7 @@ class OutputFormat(str, Enum):
 
 
 def _fail(exc: HeadlinesError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
     return typer.Exit(exc.exit_code)
 
 
@@ -380,3 +391,61 @@ def _predict_on_dask(
     except HeadlinesError as exc:
         raise _fail(exc) from None
     err.print(f"predictions written to {folder}/ as {fmt}", highlight=False)
+
+
+SERVE_EXTRA_HINT = "headlines serve needs the serve extra ({missing} is not installed): pip install 'headlines-classifier[serve]'"
+
+
+@app.command()
+def serve(
+    model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback by default: only this machine can connect).")
+    ] = SERVE_HOST,
+    port: Annotated[
+        int, typer.Option(help="Port to listen on (0: any free port).", min=0, max=65535)
+    ] = SERVE_PORT,
+    workers: Annotated[
+        int, typer.Option(help="Processes forked after loading the model, sharing it.", min=1, max=64)
+    ] = SERVE_WORKERS,
+    max_body_bytes: Annotated[
+        int, typer.Option(help="Largest request body, in bytes.", min=1)
+    ] = SERVE_MAX_BODY_BYTES,
+    max_headlines: Annotated[
+        int, typer.Option(help="Most headlines in one request.", min=1)
+    ] = SERVE_MAX_HEADLINES,
+    body_timeout: Annotated[
+        float, typer.Option(help="Seconds a client may take to send a request body.", min=0.1)
+    ] = SERVE_BODY_TIMEOUT,
+    allow_pickle: Annotated[
+        bool,
+        typer.Option(
+            help="Also load a plain joblib/pickle model file (it can run code: trusted files only)."
+        ),
+    ] = False,
+) -> None:
+    """Serve the model over HTTP: a JSON/CSV API, a page to paste headlines into, metrics and API docs.
+
+    Example: headlines serve --model models/headlines.model --port 8000 --workers 2
+    """
+    try:
+        from classifier.serve import Limits, run_server
+    except ImportError as exc:
+        raise _fail(InputError(SERVE_EXTRA_HINT.format(missing=exc.name or exc))) from None
+
+    def announce(url: str) -> None:
+        typer.echo(f"serving {model} at {url} ({workers} worker{'s' if workers > 1 else ''}); "
+                   f"API docs at {url}docs; Ctrl-C stops")  # fmt: skip
+        if not url.startswith(("http://127.", "http://[::1]", "http://localhost")):
+            err.print(f"warning: listening on {host}: other machines can reach it, with no authentication",
+                      highlight=False)  # fmt: skip
+        sys.stdout.flush()
+
+    try:
+        fitted = load_model(model, allow_pickle=allow_pickle)
+        limits = Limits(max_body_bytes=max_body_bytes, max_headlines=max_headlines, body_timeout=body_timeout)
+        run_server(fitted, host, port, workers, limits, announce=announce)
+    except HeadlinesError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        pass

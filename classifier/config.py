@@ -75,3 +75,13 @@ CORPUS_MIN_HARD_CASES_PER_RULE = 100  # rows noted "rule N" for each of codebook
 CORPUS_MIN_TONE_SHARE = 0.08
 CORPUS_MAX_FIRST_WORD_SHARE = 0.03
 CORPUS_MAX_FIRST_TWO_WORDS_SHARE = 0.02
+
+# `headlines serve`: where it listens and what one request may ask (README, "Serve").
+SERVE_HOST = "127.0.0.1"  # loopback: only this machine can connect unless --host says otherwise
+SERVE_PORT = 8000
+SERVE_WORKERS = 1
+SERVE_MAX_BODY_BYTES = 4 * 1024 * 1024  # one request body; larger is refused with 413
+SERVE_MAX_HEADLINES = 10_000  # headlines in one request; more is refused with 413
+SERVE_MAX_EXPLAIN = 20  # the largest `explain` a request may ask for
+SERVE_BODY_TIMEOUT = 30.0  # seconds a client may take to send its whole body (then 408)
+SERVE_MAX_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024  # bodies held at once by one worker; past it, 503

@@ -39,3 +39,9 @@ class OutputError(HeadlinesError):
     """An output path cannot be written."""
 
     exit_code = 5
+
+
+class ServeError(HeadlinesError):
+    """The service cannot start: a host it cannot resolve, a port in use or not permitted."""
+
+    exit_code = 6

@@ -6,6 +6,8 @@ value times weight, plus the intercept; each product is that feature's contribut
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -21,9 +23,9 @@ def readable_names(feature_names: np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
-def tone_feature_names(model) -> np.ndarray:
-    """Names of the tone head's inputs: the shared text features, then the lexicon features."""
-    text = readable_names(model.feature_names())
+def tone_feature_names(model, text: np.ndarray | None = None) -> np.ndarray:
+    """Names of the tone head's inputs: the shared text features (`text` if made), then the lexicon ones."""
+    text = readable_names(model.feature_names()) if text is None else text
     return np.concatenate([text, np.asarray([f"lexicon:{n}" for n in LEXICON_FEATURES], dtype=object)])
 
 
@@ -35,11 +37,15 @@ def contributions(matrix: sp.csr_matrix, weights: np.ndarray, row: int) -> tuple
 
 
 def top_terms(
-    matrix: sp.csr_matrix, weights_per_row: np.ndarray, names: np.ndarray, k: int, by_magnitude: bool
+    matrix: sp.csr_matrix,
+    weights_per_row: Sequence[np.ndarray],
+    names: np.ndarray,
+    k: int,
+    by_magnitude: bool,
 ) -> list[list[list]]:
     """For every row, its k largest contributions as [term, contribution] pairs.
 
-    `weights_per_row` holds the weight vector to use for each row (the predicted topic's, or the
+    `weights_per_row[row]` is the weight vector to use for each row (the predicted topic's, or the
     tone head's). Topic reasons are the terms that pushed toward the chosen topic (largest first);
     tone reasons are the largest in either direction, signed.
     """

@@ -101,6 +101,8 @@ class HeadlineModel:
     # Pooled static token vectors beside the TF-IDF views (None: no semantic view).
     semantic: SemanticView | None = None
     _compiled: CompiledFeatures | None = field(default=None, init=False, repr=False, compare=False)
+    _explain_names: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False,
+                                                                  compare=False)  # fmt: skip
 
     def text_matrix(self, texts: list[str], tokens: ChunkTokens | None = None) -> sp.csr_matrix:
         """The shared text features: the compiled TF-IDF views, then the semantic view's columns."""
@@ -122,6 +124,15 @@ class HeadlineModel:
         if self._compiled is None:
             self._compiled = compile_features(self.features)
         return self._compiled
+
+    def explain_names(self) -> tuple[np.ndarray, np.ndarray]:
+        """Readable names of the topic head's inputs and of the tone head's, built on first use and kept."""
+        if self._explain_names is None:
+            from classifier.explain import readable_names, tone_feature_names
+
+            text = readable_names(self.feature_names())
+            self._explain_names = (text, tone_feature_names(self, text))
+        return self._explain_names
 
     def prepare(self) -> HeadlineModel:
         """Build every lookup table prediction uses now (before forking, so workers share them)."""
@@ -304,15 +315,17 @@ def _predict_kept(model: HeadlineModel, kept: list[str], rows: np.ndarray, out: 
     out["tone"][rows] = tone
     out["tone_label"][rows] = tone_labels(tone)
     if explain:
-        from classifier.explain import readable_names, tone_feature_names, top_terms
+        from classifier.explain import top_terms
 
         head_rows = np.asarray([model.topics.index(t) for t in labels[best]])
-        topic_weights = model.topic_head.coef_[head_rows]
-        names = readable_names(model.feature_names())
+        # one view of the chosen head's weights a row: indexing with the array would copy a dense
+        # rows-by-features block (gigabytes for a chunk of 10,000 rows)
+        topic_weights = [model.topic_head.coef_[head] for head in head_rows]
+        names, tone_names = model.explain_names()
         tone_weights = np.broadcast_to(model.tone_head.coef_, (len(kept), len(model.tone_head.coef_)))
         reasons = {
             "topic_reasons": top_terms(matrix, topic_weights, names, explain, by_magnitude=False),
-            "tone_reasons": top_terms(tone_input, tone_weights, tone_feature_names(model), explain,
+            "tone_reasons": top_terms(tone_input, tone_weights, tone_names, explain,
                                       by_magnitude=True),
         }  # fmt: skip
         for name, lists in reasons.items():

@@ -60,6 +60,17 @@ def _predict_chunk(model: HeadlineModel | str | None, chunk: pd.DataFrame, expla
     return frame if finish is None else finish(frame)
 
 
+def encode_predictions(frame: pd.DataFrame, fmt: str, safe_csv: bool = False) -> pd.DataFrame | EncodedChunk:
+    """Prediction rows as `headlines predict` writes them: CSV/TSV/JSONL bytes, or the frame for Parquet.
+
+    Reason lists stay lists in JSONL and become JSON text in the other formats. The service encodes
+    its answers with this too, so a row reads the same from the command line and over HTTP.
+    """
+    if fmt == "parquet":
+        return serialise_reasons(frame)
+    return encode_chunk(frame if fmt == "jsonl" else serialise_reasons(frame), fmt, safe_csv)
+
+
 def _prepare_for_file(
     frame: pd.DataFrame, fmt: str, safe_csv: bool
 ) -> tuple[pd.DataFrame | EncodedChunk, int, int]:
@@ -67,14 +78,7 @@ def _prepare_for_file(
 
     Text formats come back as encoded bytes, so workers share the encoding; Parquet as the frame.
     """
-    blank = int(frame["topic"].isna().sum())
-    if fmt == "parquet":
-        return serialise_reasons(frame), len(frame), blank
-    return (
-        encode_chunk(frame if fmt == "jsonl" else serialise_reasons(frame), fmt, safe_csv),
-        len(frame),
-        blank,
-    )
+    return encode_predictions(frame, fmt, safe_csv), len(frame), int(frame["topic"].isna().sum())
 
 
 def _can_fork() -> bool:

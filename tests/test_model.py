@@ -136,6 +136,15 @@ def test_explanations_sum_to_the_decision_scores(tiny_model):
         assert top[0] == pytest.approx(max(abs(v) for v in reasons.values()), abs=1e-4)
 
 
+def test_explanation_names_are_built_once_and_match_the_features(tiny_model):
+    from classifier.explain import readable_names, tone_feature_names
+
+    names, tone_names = tiny_model.explain_names()
+    assert tiny_model.explain_names()[0] is names  # kept, not rebuilt per call
+    assert names.tolist() == readable_names(tiny_model.features.get_feature_names_out()).tolist()
+    assert tone_names.tolist() == tone_feature_names(tiny_model).tolist()
+
+
 def test_no_reason_columns_unless_asked(tiny_model):
     assert "topic_reasons" not in predict_texts(tiny_model, ["Rupee gains"]).columns
 

@@ -26,11 +26,11 @@ def test_make_targets_exist():
 def test_commands_and_options_exist():
     runner = CliRunner()
     commands = set(re.findall(r"headlines ([a-z][a-z-]+)", README)) - {"classifier"}
-    assert {"train", "evaluate", "predict", "check-corpus"} <= commands
+    assert {"train", "evaluate", "predict", "check-corpus", "serve"} <= commands
     helps = {c: runner.invoke(app, [c, "--help"], terminal_width=200).output for c in commands}
     assert all(h and "Usage" in h for h in helps.values()), commands
     for line in README.splitlines():
-        match = re.search(r"headlines (predict|evaluate|train|check-corpus)\b(.*)", line)
+        match = re.search(r"headlines (predict|evaluate|train|check-corpus|serve)\b(.*)", line)
         if match:
             for option in re.findall(r"(--[a-z][a-z-]+)", match.group(2)):
                 assert option in helps[match.group(1)], f"{option} not an option of {match.group(1)}"

@@ -1,0 +1,192 @@
+"""Running the service: bind the address, then serve in this process or in forked workers sharing the model.
+
+uvicorn serves the app. With `workers` > 1 the parent binds the socket, loads and warms the model,
+then forks the workers, so they share the model's memory (copy-on-write) and one listening
+socket (the kernel spreads connections among them). The parent restarts a worker that dies, and
+on SIGINT or SIGTERM stops them all. uvicorn's own `--workers` starts fresh interpreters that would
+each load the model again, hence this small pre-fork loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import ipaddress
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+
+from classifier.errors import ServeError
+from classifier.model import HeadlineModel, predict_texts
+from classifier.serve.app import create_app
+from classifier.serve.guard import LOOPBACK_NAMES
+from classifier.serve.limits import Limits
+
+# The event loop reads and answers requests while the model thread predicts; both need the GIL.
+# Python hands it over every 5 ms by default, so every answer could wait 5 ms per handover;
+# 1 ms keeps one-headline latency down under load (measured with benchmarks/serve_load.py).
+GIL_SWITCH_INTERVAL = 0.001
+RESTARTS_ALLOWED = 5  # worker deaths within RESTART_WINDOW seconds before the server gives up
+RESTART_WINDOW = 60.0
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address reaches only this machine: 127.0.0.0/8, ::1 or localhost."""
+    if host.strip("[]").lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or a ServeError saying in one line why not."""
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError, OverflowError) as exc:
+        raise ServeError(f"cannot listen on {where}: unknown host or bad port ({exc})") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = {
+            errno.EADDRINUSE: "the address is in use (is another server running there? pick another --port)",
+            errno.EACCES: "permission denied (ports below 1024 need root)",
+            errno.EADDRNOTAVAIL: "no such address on this machine",
+        }.get(exc.errno, exc.strerror or str(exc))
+        raise ServeError(f"cannot listen on {where}: {reason}") from None
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    """The http:// address a socket listens on, with the port it really got (for --port 0)."""
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def warm(model: HeadlineModel) -> HeadlineModel:
+    """Build every lookup table and name list a request may need, before any worker forks."""
+    model.prepare()
+    predict_texts(model, ["Rupee gains against dollar"], explain=1)
+    return model
+
+
+def run_server(
+    model: HeadlineModel, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+    limits: Limits | None = None, announce: Callable[[str], None] | None = None,
+) -> None:  # fmt: skip
+    """Serve until SIGINT/SIGTERM. `announce` is called with the URL once the socket listens."""
+    sock = bind(host, port)
+    try:
+        warm(model)
+        allowed = None
+        if is_loopback(host):  # a loopback server answers only to loopback names (no DNS rebinding)
+            allowed = frozenset(LOOPBACK_NAMES | {host.lower()})
+        if announce is not None:
+            announce(url_of(sock))
+        if workers <= 1:
+            _serve(model, sock, limits, allowed)
+        else:
+            _serve_forked(model, sock, limits, allowed, workers)
+    finally:
+        sock.close()
+
+
+def _serve(model: HeadlineModel, sock: socket.socket, limits: Limits | None, allowed) -> None:
+    import uvicorn
+
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+
+    config = uvicorn.Config(
+        create_app(model, limits, allowed), log_level="warning", access_log=False, server_header=False,
+        lifespan="off", timeout_keep_alive=5, timeout_graceful_shutdown=5,
+    )  # fmt: skip
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _serve_forked(
+    model: HeadlineModel, sock: socket.socket, limits: Limits | None, allowed, workers: int
+) -> None:
+    metrics_dir = tempfile.mkdtemp(prefix="headlines-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir  # before any worker imports prometheus_client
+    children: set[int] = set()
+    deaths: list[float] = []
+    stopping = False
+
+    def start() -> None:
+        pid = os.fork()
+        if pid:
+            children.add(pid)
+            return
+        code = 0
+        try:  # the worker: its own event loop and app around the shared model
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            _serve(model, sock, limits, allowed)
+        except KeyboardInterrupt:
+            pass
+        except BaseException:  # noqa: BLE001 (reported, then the parent decides)
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def stop(signum, frame) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for _ in range(workers):
+            start()
+        while children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            children.discard(pid)
+            if stopping:
+                continue
+            now = time.monotonic()
+            deaths[:] = [t for t in deaths if now - t < RESTART_WINDOW] + [now]
+            if len(deaths) > RESTARTS_ALLOWED:
+                stop(None, None)
+                raise ServeError(f"workers died {len(deaths)} times in {RESTART_WINDOW:g} s; stopping")
+            sys.stderr.write(f"worker {pid} ended ({_how(status)}); starting another\n")
+            sys.stderr.flush()
+            start()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        while children:
+            try:
+                children.discard(os.wait()[0])
+            except ChildProcessError:
+                break
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+
+def _how(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit code {os.WEXITSTATUS(status)}"
