@@ -141,7 +141,7 @@ def test_explanation_names_are_built_once_and_match_the_features(tiny_model):
 
     names, tone_names = tiny_model.explain_names()
     assert tiny_model.explain_names()[0] is names  # kept, not rebuilt per call
-    assert names.tolist() == readable_names(tiny_model.features.get_feature_names_out()).tolist()
+    assert names.tolist() == readable_names(tiny_model.feature_names()).tolist()
     assert tone_names.tolist() == tone_feature_names(tiny_model).tolist()
 
 
