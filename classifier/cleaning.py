@@ -16,6 +16,8 @@ import html
 import re
 import unicodedata
 
+import numpy as np
+
 __all__ = ["clean_headline", "clean_texts"]
 
 
@@ -96,21 +98,22 @@ _RULES: tuple[tuple[tuple[str, ...] | None, re.Pattern, str], ...] = tuple(
 )
 _SPACES = re.compile(r"\s+")
 _KICKER_START = re.compile(r"[\[(]?(?:" + _KICKERS + r")\b")
-# A text with none of these signs of clutter is clean already; most headlines have none, and
-# testing for them with plain substring checks keeps cleaning a small share of feature time.
-_SIGNS = ("|", "•", "·", "<", ">", "&", "[", "(", " - ", " — ", " – ", "By ", "  ", ". ", "? ", "! ", "...")
+# A text with none of these signs of clutter is clean already; most headlines have none, so the
+# rules run only on the texts a few cheap checks flag. The sign search runs once over the whole
+# chunk joined by a separator (one C-level scan), then the hits are mapped back to their texts.
+_SIGNS = re.compile(r"[|•·<>&\[(]| [-—–] |By |  |[.?!] |\.\.\.|\x1e(?:\[|\()?(?:" + _KICKERS + r")\b")
+_SEP = "\x1e"
 _ENDINGS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "ago", "AM", "PM", "am", "pm", "IST", "PKT",
             "GMT", "UTC", "TV", "LIVE", "Live", "live", " ")  # fmt: skip
 
 
-def _suspect(text: str) -> bool:
+def _plainly_clean(text: str) -> bool:
+    """The checks the chunk-wide sign search leaves: characters, ends and Unicode form."""
     return (
-        not text.isprintable()  # tabs, newlines, no-break and zero-width spaces, bidi marks
-        or any(sign in text for sign in _SIGNS)
-        or text.endswith(_ENDINGS)
-        or text.startswith(" ")
-        or _KICKER_START.match(text) is not None
-        or (not text.isascii() and not unicodedata.is_normalized("NFKC", text))
+        text.isprintable()  # no tabs, newlines, no-break or zero-width spaces, bidi marks
+        and not text.endswith(_ENDINGS)
+        and not text.startswith(" ")
+        and (text.isascii() or unicodedata.is_normalized("NFKC", text))
     )
 
 
@@ -137,7 +140,16 @@ def clean_texts(texts: list[str]) -> list[str]:
 
     Equal to `[clean_headline(t) for t in texts]`, and several times faster on real feeds.
     """
-    return [_clean_one(text) if _suspect(text) else text for text in texts]
+    texts = [str(t) for t in texts]
+    joined = _SEP + _SEP.join(texts)
+    if joined.count(_SEP) != len(texts):  # a text holds the separator: check texts one by one
+        flagged = {i for i, t in enumerate(texts) if _SIGNS.search(_SEP + t)}
+    else:
+        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        hits = np.fromiter((m.start() for m in _SIGNS.finditer(joined)), np.int64)
+        # a hit at a text's leading separator belongs to that text, not the one before
+        flagged = set(np.searchsorted(starts, hits, side="right") - 1) if len(hits) else set()
+    return [_clean_one(t) if i in flagged or not _plainly_clean(t) else t for i, t in enumerate(texts)]
 
 
 def clean_headline(text: str) -> str:
