@@ -18,6 +18,8 @@ from rich.table import Table
 from classifier import __version__
 from classifier.config import DEFAULT_DATA, DEFAULT_MODEL
 from classifier.errors import DataError, HeadlinesError, InputError, OutputError
+from classifier.io import input_columns
+from classifier.keep import resolve_keep
 from classifier.predict import default_jobs, predict_table, predict_to_file
 from classifier.store import load_model, save_model
 from classifier.writers import atomic_path, check_writable, output_format_for
@@ -275,6 +277,9 @@ def predict(
     input: Annotated[str, typer.Argument(help="A .txt/.csv/.tsv/.jsonl/.parquet file, or - for stdin.")],
     model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
     column: Annotated[str | None, typer.Option(help="Text column of a CSV/TSV/JSONL/Parquet input.")] = None,
+    keep: Annotated[
+        str, typer.Option(help="Input columns kept before the predictions: all, none, or COL,COL,...")
+    ] = "all",
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
     format: Annotated[
         OutputFormat | None,
@@ -313,7 +318,7 @@ def predict(
     Example: echo "KSE-100 plunges 2,000 points as rupee slides" | headlines predict -
     """
     if engine == Engine.dask:
-        _predict_on_dask(input, model, output, format, column, scheduler, jobs, explain, min_confidence)
+        _predict_on_dask(input, model, output, format, column, scheduler, jobs, explain, min_confidence, keep)
         return
     fmt = output_format_for(output, format.value if format else None, sys.stdout.isatty())
     try:
@@ -323,9 +328,10 @@ def predict(
                     f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet"
                 )
             check_writable(output)
+        kept = resolve_keep(keep, input_columns(input, encoding), column, explain, input)
         fitted = load_model(model, allow_pickle=allow_pickle)
         if fmt == "table":
-            frame = predict_table(fitted, input, column, encoding, explain, min_confidence)
+            frame = predict_table(fitted, input, column, encoding, explain, min_confidence, kept)
             blank = int(frame["topic"].isna().sum())
             Console(soft_wrap=False).print(_prediction_table(frame, f"{len(frame)} headlines"))
         else:
@@ -345,6 +351,7 @@ def predict(
                 summary = predict_to_file(
                     fitted, input, output, fmt, column, safe_csv=safe_csv,
                     encoding=encoding, jobs=jobs, explain=explain, min_confidence=min_confidence, on_chunk=on_chunk,
+                    keep=kept,
                 )  # fmt: skip
             finally:
                 if progress is not None:
@@ -358,7 +365,7 @@ def predict(
 
 def _predict_on_dask(
     pattern: str, model: Path, output: Path | None, format: OutputFormat | None, column: str | None,
-    scheduler: str | None, jobs: int, explain: int, min_confidence: float | None,
+    scheduler: str | None, jobs: int, explain: int, min_confidence: float | None, keep: str = "all",
 ) -> None:  # fmt: skip
     from classifier.distributed import run_on_cluster
 
@@ -367,7 +374,9 @@ def _predict_on_dask(
             raise OutputError("--engine dask writes one file per partition: give --output FOLDER")
         load_model(model)  # fail here, clearly, before any cluster starts
         fmt = format.value if format else "parquet"
-        folder = run_on_cluster(pattern, model, output, fmt, column, scheduler, jobs, explain, min_confidence)
+        folder = run_on_cluster(
+            pattern, model, output, fmt, column, scheduler, jobs, explain, min_confidence, keep
+        )
     except HeadlinesError as exc:
         raise _fail(exc) from None
     err.print(f"predictions written to {folder}/ as {fmt}", highlight=False)
