@@ -10,9 +10,11 @@ The spike rule, for each group and each measure (a topic's share, or the mean to
 the baseline of a bucket is the median m of the same measure over the previous `window` buckets of
 that group that have rows, and its spread the median absolute deviation (MAD) around m. The
 bucket's robust z-score is ``z = (x - m) / sqrt((1.4826 * MAD)**2 + se**2)``, where se is the
-bucket's own standard error (``sqrt(p (1 - p) / n)`` for a share, ``sd / sqrt(n)`` for a mean
-tone), so that a small bucket's noise is not read as news. A bucket is a spike when ``|z|`` exceeds
-`threshold`, it has at least `min_rows` rows, and at least `min_history` earlier buckets.
+bucket's standard error (for a share ``sqrt(p (1 - p) / n)`` with p the mean of the bucket's share
+and its baseline, for a mean tone ``sd / sqrt(n)``), so that a small bucket's noise is not read as
+news. A bucket is a spike when ``|z|`` exceeds
+`threshold`, it has at least `min_rows` rows, and at least `min_history` earlier buckets; buckets
+with fewer than `min_rows` rows are left out of baselines too.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from classifier.errors import InputError
 
 PERIOD = "period"
 ROW = "_summary_row"  # in Summary.rows_used: the table row a row counts in
+POSITION = "_position"  # in Summary.rows_used: the row's position in Summary.source
 MISSING_GROUP = "(missing)"
 UNCERTAIN = "uncertain"  # the topic `predict --min-confidence` gives to low-confidence rows
 TONE_MEASURE = "tone_mean"
@@ -91,7 +94,8 @@ class Summary:
     day, when summarised over time), `rows` (rows with a prediction), `share_<topic>` for every
     topic (and `share_uncertain` when present), `tone_mean` with its 95% t interval `tone_low` and
     `tone_high`, `tone_sd`, and the mean tone of each topic's rows `tone_<topic>`. `rows_used` holds
-    the rows behind it, with their group and period, for the spikes' headlines.
+    the rows behind it (group, period, topic, tone, and their position in `source`, the frame
+    summarised), for the spikes' headlines.
     """
 
     table: pd.DataFrame
@@ -102,6 +106,7 @@ class Summary:
     dates: DateReport | None
     blank: int
     rows_used: pd.DataFrame = field(repr=False)
+    source: pd.DataFrame | None = field(default=None, repr=False)
     interval: str = INTERVAL_METHOD
 
     @property
@@ -360,9 +365,11 @@ def summarize(
         codes.append(c[rows])
         labels.append(lab)
     if time is not None:
-        starts, period = np.unique(bucket_start(dates[rows], every), return_inverse=True)
-        codes.append(period.reshape(-1))
-        labels.append(starts)
+        days, period = _dense_unique(
+            bucket_start(dates[rows], every).astype("datetime64[D]").astype(np.int64)
+        )
+        codes.append(period)
+        labels.append(days.astype("datetime64[D]").astype("datetime64[ns]"))
     gid, index = _combine(codes, labels, [*by, *([PERIOD] if time else [])], len(rows))
     tone = pd.to_numeric(frame["tone"], errors="coerce").to_numpy(dtype=float)[rows]
     table = _aggregate(index, gid, topic_of_row, tone, topics)
@@ -372,14 +379,27 @@ def summarize(
     }
     if time is not None:
         used[PERIOD] = labels[-1][codes[-1]]
-    used["topic"] = np.asarray(topics, dtype=object)[topic_of_row]
+    used["topic"] = pd.Categorical.from_codes(topic_of_row, categories=list(topics))
     used["tone"] = tone
-    for extra in ("topic_confidence", TEXT_COLUMN, "id"):
-        if extra in frame.columns and extra not in used:
-            used[extra] = frame[extra].to_numpy()[rows]
     used[ROW] = gid
+    used[POSITION] = rows
     blank = int((~predicted).sum())
-    return Summary(table, by, time, every if time else None, topics, report, blank, pd.DataFrame(used))
+    return Summary(table, by, time, every if time else None, topics, report, blank, pd.DataFrame(used), frame)
+
+
+def _dense_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True) for integers in a modest range, by counting: no sort."""
+    if not len(values):
+        return values[:0], values[:0]
+    low, high = int(values.min()), int(values.max())
+    if high - low > 50_000_000:
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    offset = values - low
+    present = np.flatnonzero(np.bincount(offset, minlength=high - low + 1))
+    remap = np.full(high - low + 1, -1, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    return present + low, remap[offset]
 
 
 def _combine(codes: list[np.ndarray], labels: list[np.ndarray], names: list[str], n: int):
@@ -389,7 +409,7 @@ def _combine(codes: list[np.ndarray], labels: list[np.ndarray], names: list[str]
     key = np.zeros(n, dtype=np.int64)
     for c, lab in zip(codes, labels, strict=True):
         key = key * len(lab) + c
-    distinct, gid = np.unique(key, return_inverse=True)
+    distinct, gid = _dense_unique(key)
     parts = {}
     rest = distinct
     for name, lab in reversed(list(zip(names, labels, strict=True))):
@@ -449,13 +469,43 @@ def share_interval(share: np.ndarray, rows: np.ndarray, z: float = 1.96) -> tupl
     return centre - half, centre + half
 
 
+def trailing_baseline(
+    values: np.ndarray, window: int = SPIKE_WINDOW
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each point, the median of the `window` points before it, their spread and their number.
+
+    The spread is 1.4826 times the median absolute deviation (MAD) around that median, which
+    estimates the standard deviation of normal data without being moved by a few outliers. NaN
+    values are skipped; a point with no earlier points gets NaN.
+
+    Examples
+    --------
+    >>> baseline, spread, history = trailing_baseline(np.array([1.0, 3.0, 2.0, 10.0]), window=3)
+    >>> baseline.tolist()[1:], history.tolist()
+    ([1.0, 2.0, 2.0], [0, 1, 2, 3])
+    """
+    x = np.asarray(values, dtype=float)
+    padded = np.concatenate([np.full(window, np.nan), x])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, window)[: len(x)]
+    history = (~np.isnan(windows)).sum(axis=1)
+    baseline = _row_medians(windows)
+    spread = MAD_SCALE * _row_medians(np.abs(windows - baseline[:, None]))
+    return baseline, spread, history
+
+
+def _z(x: np.ndarray, baseline: np.ndarray, spread: np.ndarray, se: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        departure = x - baseline
+        return np.where(departure == 0, 0.0, departure / np.sqrt(spread**2 + se**2))
+
+
 def robust_z(
     values: np.ndarray, se: np.ndarray, window: int = SPIKE_WINDOW
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each point's robust z against the median and MAD of the `window` points before it.
 
-    Returns the z-scores, the baselines (trailing medians) and how many earlier points each had;
-    NaN values are skipped in the windows, and a point with no earlier points gets NaN.
+    ``z = (x - median) / sqrt((1.4826 MAD)**2 + se**2)``. Returns the z-scores, the baselines
+    (trailing medians) and how many earlier points each had.
 
     Examples
     --------
@@ -463,17 +513,12 @@ def robust_z(
     >>> round(float(z[-1]), 1), float(base[-1]), int(history[-1])
     (20.0, 0.2, 4)
     """
-    x = np.asarray(values, dtype=float)
-    padded = np.concatenate([np.full(window, np.nan), x])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, window)[: len(x)]
-    history = (~np.isnan(windows)).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        baseline = _row_medians(windows)
-        mad = _row_medians(np.abs(windows - baseline[:, None]))
-        scale = np.sqrt((MAD_SCALE * mad) ** 2 + np.asarray(se, dtype=float) ** 2)
-        departure = x - baseline
-        z = np.where(departure == 0, 0.0, departure / scale)
-    return z, baseline, history
+    baseline, spread, history = trailing_baseline(values, window)
+    return (
+        _z(np.asarray(values, dtype=float), baseline, spread, np.asarray(se, dtype=float)),
+        baseline,
+        history,
+    )
 
 
 def _row_medians(values: np.ndarray) -> np.ndarray:
@@ -544,11 +589,14 @@ def find_spikes(
         rows = part["rows"].to_numpy(dtype=float)
         for measure in measures:
             x = part[measure].to_numpy(dtype=float)
+            # buckets too small to judge are neither spikes nor part of a baseline
+            baseline, spread, history = trailing_baseline(np.where(rows >= min_rows, x, np.nan), window)
             if measure == TONE_MEASURE:
                 se = part["tone_sd"].to_numpy(dtype=float) / np.sqrt(rows)
-            else:
-                se = np.sqrt(x * (1 - x) / rows)
-            z, baseline, history = robust_z(x, np.nan_to_num(se), window)
+            else:  # a share's standard error, at the mean of its value and its baseline
+                middle = (x + np.where(np.isnan(baseline), x, baseline)) / 2
+                se = np.sqrt(middle * (1 - middle) / rows)
+            z = _z(x, baseline, spread, np.nan_to_num(se))
             hit = (np.abs(z) > threshold) & (history >= min_history) & (rows >= min_rows) & ~np.isnan(x)
             for i in np.flatnonzero(hit):
                 found.append((int(positions[i]), measure, float(z[i]), float(baseline[i])))
@@ -563,29 +611,34 @@ def find_spikes(
         bucket = summary.rows_used.iloc[order[starts[row] : starts[row + 1]]]
         spikes.append(Spike(tuple(str(record[c]) for c in summary.by), pd.Timestamp(record[PERIOD]), measure,
                             float(record[measure]), baseline, z, int(record["rows"]),
-                            _evidence(bucket, measure, z, headlines)))  # fmt: skip
+                            _evidence(bucket, summary.source, measure, z, headlines)))  # fmt: skip
     return sorted(spikes, key=lambda s: (s.period, -abs(s.z)))
 
 
-def _evidence(bucket: pd.DataFrame, measure: str, z: float, top: int) -> tuple[Evidence, ...]:
+def _evidence(bucket: pd.DataFrame, source: pd.DataFrame | None, measure: str, z: float,
+              top: int) -> tuple[Evidence, ...]:  # fmt: skip
     if measure == TONE_MEASURE:
         bucket = bucket[bucket["tone"].notna()].sort_values("tone", ascending=z < 0, kind="stable")
     else:
         bucket = bucket[bucket["topic"] == measure.removeprefix("share_")]
-        if "topic_confidence" in bucket.columns:
-            confidence = pd.to_numeric(bucket["topic_confidence"], errors="coerce")
-            bucket = bucket.assign(topic_confidence=confidence).sort_values(
-                "topic_confidence", ascending=False, kind="stable"
-            )
+        if source is not None and "topic_confidence" in source.columns:
+            confidence = pd.to_numeric(source["topic_confidence"].iloc[bucket[POSITION]], errors="coerce")
+            order = np.argsort(-confidence.to_numpy(dtype=float), kind="stable")  # NaN last
+            bucket = bucket.iloc[order]
+    bucket = bucket.head(top)
+    rows = (
+        source.iloc[bucket[POSITION].to_numpy()] if source is not None else pd.DataFrame(index=bucket.index)
+    )
+
+    def cell(name: str, i: int):
+        return rows[name].iloc[i] if name in rows.columns else None
+
     out = []
-    for _, r in bucket.head(top).iterrows():
-        out.append(Evidence(
-            headline=str(r.get(TEXT_COLUMN, "")),
-            topic=str(r["topic"]),
-            topic_confidence=float(pd.to_numeric(r.get("topic_confidence", np.nan), errors="coerce")),
-            tone=float(r["tone"]),
-            id=None if r.get("id") is None else str(r.get("id")),
-        ))  # fmt: skip
+    for i, (topic, tone) in enumerate(zip(bucket["topic"], bucket["tone"], strict=True)):
+        confidence = pd.to_numeric(pd.Series([cell("topic_confidence", i)]), errors="coerce").iloc[0]
+        identifier = cell("id", i)
+        out.append(Evidence(headline=str(cell(TEXT_COLUMN, i) or ""), topic=str(topic), topic_confidence=float(confidence),
+                            tone=float(tone), id=None if identifier is None else str(identifier)))  # fmt: skip
     return tuple(out)
 
 
