@@ -7,7 +7,7 @@ DATA ?= data/headlines.csv
 MODEL ?= models/headlines.model
 
 .DEFAULT_GOAL := help
-.PHONY: help install train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share test test-fast lint format check lab clean
+.PHONY: help install train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share benchmark-summarize test test-fast lint format check lab clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ benchmark-tone-share: $(STAMP)  ## Real-set tone and batch-held-out corpus tone 
 
 benchmark-throughput: $(STAMP)  ## Rows per second and peak memory of predict against VADER (1,000,000 rows)
 	$(BIN)/python benchmarks/throughput.py --model $(MODEL)
+
+benchmark-summarize: $(STAMP)  ## Seconds to summarise 1,000,000 predicted rows (library and command; target under 5 s)
+	$(BIN)/python benchmarks/summarize.py
 
 test: $(STAMP)  ## Run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
