@@ -600,46 +600,55 @@ def find_spikes(
             hit = (np.abs(z) > threshold) & (history >= min_history) & (rows >= min_rows) & ~np.isnan(x)
             for i in np.flatnonzero(hit):
                 found.append((int(positions[i]), measure, float(z[i]), float(baseline[i])))
-    spikes: list[Spike] = []
     if not found:
-        return spikes
-    members = summary.rows_used[ROW].to_numpy()
+        return []
+    used = summary.rows_used
+    members = used[ROW].to_numpy()
     order = np.argsort(members, kind="stable")
     starts = np.searchsorted(members[order], np.arange(len(table) + 1))
-    for row, measure, z, baseline in found:
+    source = summary.source if summary.source is not None else pd.DataFrame(index=range(len(used)))
+    confidence = (
+        pd.to_numeric(source["topic_confidence"], errors="coerce").to_numpy(dtype=float)
+        if "topic_confidence" in source.columns
+        else np.full(len(source), np.nan)
+    )
+    topic = used["topic"].astype(object).to_numpy()
+    tone = used["tone"].to_numpy(dtype=float)
+    position = used[POSITION].to_numpy()
+    chosen = []  # for each spike, the rows (of rows_used) behind it, best first
+    for row, measure, z, _ in found:
+        members_of_bucket = order[starts[row] : starts[row + 1]]
+        if measure == TONE_MEASURE:
+            members_of_bucket = members_of_bucket[~np.isnan(tone[members_of_bucket])]
+            key = tone[members_of_bucket] * (1 if z < 0 else -1)  # most negative for a fall
+        else:
+            members_of_bucket = members_of_bucket[topic[members_of_bucket] == measure.removeprefix("share_")]
+            key = -confidence[position[members_of_bucket]]  # most confident first, NaN last
+        chosen.append(members_of_bucket[np.argsort(key, kind="stable")[:headlines]])
+    everyone = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    texts = _column_at(source, TEXT_COLUMN, position[everyone])  # one take for every spike
+    ids = _column_at(source, "id", position[everyone])
+    spikes: list[Spike] = []
+    offset = 0
+    for (row, measure, z, baseline), rows in zip(found, chosen, strict=True):
         record = table.iloc[row]
-        bucket = summary.rows_used.iloc[order[starts[row] : starts[row + 1]]]
+        evidence = tuple(
+            Evidence(headline="" if texts[offset + i] is None else str(texts[offset + i]), topic=str(topic[r]),
+                     topic_confidence=float(confidence[position[r]]), tone=float(tone[r]),
+                     id=None if ids[offset + i] is None else str(ids[offset + i]))
+            for i, r in enumerate(rows)
+        )  # fmt: skip
+        offset += len(rows)
         spikes.append(Spike(tuple(str(record[c]) for c in summary.by), pd.Timestamp(record[PERIOD]), measure,
-                            float(record[measure]), baseline, z, int(record["rows"]),
-                            _evidence(bucket, summary.source, measure, z, headlines)))  # fmt: skip
+                            float(record[measure]), baseline, z, int(record["rows"]), evidence))  # fmt: skip
     return sorted(spikes, key=lambda s: (s.period, -abs(s.z)))
 
 
-def _evidence(bucket: pd.DataFrame, source: pd.DataFrame | None, measure: str, z: float,
-              top: int) -> tuple[Evidence, ...]:  # fmt: skip
-    if measure == TONE_MEASURE:
-        bucket = bucket[bucket["tone"].notna()].sort_values("tone", ascending=z < 0, kind="stable")
-    else:
-        bucket = bucket[bucket["topic"] == measure.removeprefix("share_")]
-        if source is not None and "topic_confidence" in source.columns:
-            confidence = pd.to_numeric(source["topic_confidence"].iloc[bucket[POSITION]], errors="coerce")
-            order = np.argsort(-confidence.to_numpy(dtype=float), kind="stable")  # NaN last
-            bucket = bucket.iloc[order]
-    bucket = bucket.head(top)
-    rows = (
-        source.iloc[bucket[POSITION].to_numpy()] if source is not None else pd.DataFrame(index=bucket.index)
-    )
-
-    def cell(name: str, i: int):
-        return rows[name].iloc[i] if name in rows.columns else None
-
-    out = []
-    for i, (topic, tone) in enumerate(zip(bucket["topic"], bucket["tone"], strict=True)):
-        confidence = pd.to_numeric(pd.Series([cell("topic_confidence", i)]), errors="coerce").iloc[0]
-        identifier = cell("id", i)
-        out.append(Evidence(headline=str(cell(TEXT_COLUMN, i) or ""), topic=str(topic), topic_confidence=float(confidence),
-                            tone=float(tone), id=None if identifier is None else str(identifier)))  # fmt: skip
-    return tuple(out)
+def _column_at(frame: pd.DataFrame, name: str, positions: np.ndarray) -> list:
+    if name not in frame.columns:
+        return [None] * len(positions)
+    values = frame[name].take(positions).tolist()
+    return [None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in values]
 
 
 def spikes_table(spikes: list[Spike], by: tuple[str, ...] = (), with_headlines: bool = True) -> pd.DataFrame:
