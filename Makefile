@@ -7,7 +7,7 @@ DATA ?= data/headlines.csv
 MODEL ?= models/headlines.model
 
 .DEFAULT_GOAL := help
-.PHONY: help install embeddings train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share benchmark-serve serve screenshots test test-fast lint format check lab clean
+.PHONY: help install embeddings train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share benchmark-serve benchmark-summarize serve screenshots test test-fast lint format check lab clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ serve: $(STAMP)  ## Serve the model and its page at http://127.0.0.1:8000/ (Ctrl
 
 screenshots: $(STAMP)  ## Screenshots of the page with results (desktop and phone) into docs/
 	$(BIN)/python docs/screenshots.py --model $(MODEL)
+
+benchmark-summarize: $(STAMP)  ## Seconds to summarise 1,000,000 predicted rows (library and command; target under 5 s)
+	$(BIN)/python benchmarks/summarize.py
 
 test: $(STAMP)  ## Run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest

@@ -10,6 +10,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from classifier import __version__
 from classifier.config import (
+    DATE_DAYFIRST,
     DEFAULT_DATA,
     DEFAULT_MODEL,
     DEFAULT_REAL_LABELS,
@@ -27,8 +29,12 @@ from classifier.config import (
     SERVE_MAX_HEADLINES,
     SERVE_PORT,
     SERVE_WORKERS,
+    SPIKE_THRESHOLD,
+    SPIKE_WINDOW,
 )
 from classifier.errors import DataError, HeadlinesError, InputError, OutputError
+from classifier.io import input_columns
+from classifier.keep import resolve_keep
 from classifier.predict import default_jobs, predict_table, predict_to_file
 from classifier.store import load_model, save_model
 from classifier.writers import atomic_path, check_writable, output_format_for
@@ -295,6 +301,9 @@ def predict(
     input: Annotated[str, typer.Argument(help="A .txt/.csv/.tsv/.jsonl/.parquet file, or - for stdin.")],
     model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
     column: Annotated[str | None, typer.Option(help="Text column of a CSV/TSV/JSONL/Parquet input.")] = None,
+    keep: Annotated[
+        str, typer.Option(help="Input columns kept before the predictions: all, none, or COL,COL,...")
+    ] = "all",
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
     format: Annotated[
         OutputFormat | None,
@@ -333,7 +342,7 @@ def predict(
     Example: echo "KSE-100 plunges 2,000 points as rupee slides" | headlines predict -
     """
     if engine == Engine.dask:
-        _predict_on_dask(input, model, output, format, column, scheduler, jobs, explain, min_confidence)
+        _predict_on_dask(input, model, output, format, column, scheduler, jobs, explain, min_confidence, keep)
         return
     fmt = output_format_for(output, format.value if format else None, sys.stdout.isatty())
     try:
@@ -343,9 +352,10 @@ def predict(
                     f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet"
                 )
             check_writable(output)
+        kept = resolve_keep(keep, input_columns(input, encoding), column, explain, input)
         fitted = load_model(model, allow_pickle=allow_pickle)
         if fmt == "table":
-            frame = predict_table(fitted, input, column, encoding, explain, min_confidence)
+            frame = predict_table(fitted, input, column, encoding, explain, min_confidence, kept)
             blank = int(frame["topic"].isna().sum())
             Console(soft_wrap=False).print(_prediction_table(frame, f"{len(frame)} headlines"))
         else:
@@ -365,6 +375,7 @@ def predict(
                 summary = predict_to_file(
                     fitted, input, output, fmt, column, safe_csv=safe_csv,
                     encoding=encoding, jobs=jobs, explain=explain, min_confidence=min_confidence, on_chunk=on_chunk,
+                    keep=kept,
                 )  # fmt: skip
             finally:
                 if progress is not None:
@@ -378,7 +389,7 @@ def predict(
 
 def _predict_on_dask(
     pattern: str, model: Path, output: Path | None, format: OutputFormat | None, column: str | None,
-    scheduler: str | None, jobs: int, explain: int, min_confidence: float | None,
+    scheduler: str | None, jobs: int, explain: int, min_confidence: float | None, keep: str = "all",
 ) -> None:  # fmt: skip
     from classifier.distributed import run_on_cluster
 
@@ -387,7 +398,9 @@ def _predict_on_dask(
             raise OutputError("--engine dask writes one file per partition: give --output FOLDER")
         load_model(model)  # fail here, clearly, before any cluster starts
         fmt = format.value if format else "parquet"
-        folder = run_on_cluster(pattern, model, output, fmt, column, scheduler, jobs, explain, min_confidence)
+        folder = run_on_cluster(
+            pattern, model, output, fmt, column, scheduler, jobs, explain, min_confidence, keep
+        )
     except HeadlinesError as exc:
         raise _fail(exc) from None
     err.print(f"predictions written to {folder}/ as {fmt}", highlight=False)
@@ -449,3 +462,120 @@ def serve(
         raise _fail(exc) from None
     except KeyboardInterrupt:
         pass
+
+class Every(str, Enum):
+    day = "day"
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+@app.command()
+def summarize(
+    predictions: Annotated[Path, typer.Argument(help="A predictions file (CSV/TSV/JSONL/Parquet) or a folder of them.")],
+    by: Annotated[list[str] | None, typer.Option(help="Group by this column (repeatable), e.g. country, outlet.")] = None,
+    time: Annotated[str | None, typer.Option(help="Date column: summarise per time bucket.")] = None,
+    every: Annotated[Every | None, typer.Option(help="Bucket size with --time (default week, from Monday).")] = None,
+    output: Annotated[Path | None, typer.Option(help="Write the table here (.csv or .parquet).")] = None,
+    spikes: Annotated[bool, typer.Option("--spikes", help="List buckets that depart from their trailing baseline.")] = False,
+    window: Annotated[int, typer.Option(help="Spikes: earlier buckets in the baseline.", min=2)] = SPIKE_WINDOW,
+    threshold: Annotated[float, typer.Option(help="Spikes: robust z beyond which a bucket is one.", min=0)] = SPIKE_THRESHOLD,
+    plot: Annotated[Path | None, typer.Option(help="Draw shares and tone over time to this PNG.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write summary.csv, spikes.csv, trends.png, report.md here.")] = None,
+    dayfirst: Annotated[bool, typer.Option("--dayfirst/--monthfirst", help="Read 05/03/2024 as 5 March or 3 May.")] = DATE_DAYFIRST,
+) -> None:  # fmt: skip
+    """Topic shares and mean tone (95% t interval) per group and time bucket, with spikes and a plot.
+
+    Example: headlines summarize labelled.csv --by country --time date --every week --spikes --plot trends.png
+    """
+    from classifier.trend_io import summarize_file, table_for_output, write_table, write_trend_report
+    from classifier.trends import find_spikes
+
+    try:
+        for target, suffixes in ((output, (".csv", ".parquet")), (plot, (".png",))):
+            if target is not None:
+                if target.suffix.lower() not in suffixes:
+                    raise InputError(f"{target}: write it as {' or '.join(suffixes)}")
+                check_writable(target)
+        if (spikes or plot) and time is None:
+            raise InputError("--spikes and --plot need --time COLUMN (the column of dates)")
+        summary, _ = summarize_file(
+            predictions, tuple(by or ()), time, every.value if every else None, dayfirst
+        )
+        for note in summary.notes()[:-1]:  # the last note is the interval rule, shown with the table
+            err.print(f"warning: {predictions}: {note}", highlight=False)
+        found = (
+            find_spikes(summary, window, threshold) if time is not None and (spikes or plot or report) else []
+        )
+        table = table_for_output(summary.table)
+        to_stdout = output is None
+        if output is not None:
+            write_table(table, output)
+            err.print(f"summary written to {output} ({len(table):,} rows)", highlight=False)
+        elif sys.stdout.isatty():
+            console = Console(soft_wrap=False)
+            for table in _summary_tables(summary):
+                console.print(table)
+        else:
+            sys.stdout.write(table.to_csv(index=False))
+        if spikes:
+            text = _spikes_text(found, summary.by)
+            if to_stdout and not sys.stdout.isatty():
+                err.print(text, markup=False, highlight=False)  # keep the CSV on stdout clean
+            else:
+                Console(soft_wrap=True).print(text, markup=False, highlight=False)
+        if plot is not None:
+            from classifier.trend_plots import save_trends_png
+
+            save_trends_png(plot, summary, found)
+            err.print(f"plot written to {plot}", highlight=False)
+        if report is not None:
+            written = write_trend_report(report, summary, found, str(predictions), window, threshold)
+            err.print(f"report written to {report}/ ({len(written)} files)", highlight=False)
+    except HeadlinesError as exc:
+        raise _fail(exc) from None
+
+
+def _summary_tables(summary) -> list[Table]:
+    """The summary as two readable tables: topic shares in percent, and tone with its interval."""
+    from rich import box
+
+    keys = [*summary.by, *(["period"] if summary.time else [])]
+    tone_topics = [t for t in summary.topics if f"tone_{t}" in summary.table.columns]
+    shares = Table(title="Topic shares (% of the rows with a prediction)", box=box.SIMPLE_HEAD)
+    tones = Table(
+        title="Mean tone [95% t interval], and the mean tone of each topic's rows", box=box.SIMPLE_HEAD
+    )
+    for table in (shares, tones):
+        for name in keys:
+            table.add_column(name, no_wrap=True)
+        table.add_column("rows", justify="right")
+    for name in summary.topics:
+        shares.add_column(name, justify="right")
+    tones.add_column("tone [95%]", justify="right", no_wrap=True)
+    for name in tone_topics:
+        tones.add_column(name, justify="right")
+    for record in summary.table.to_dict("records"):
+        head = [str(record[c]) if c != "period" else f"{record[c]:%Y-%m-%d}" for c in keys]
+        head.append(f"{record['rows']:,}")
+        shares.add_row(*head, *(f"{100 * record[f'share_{t}']:.1f}" for t in summary.topics))
+        tone = f"{record['tone_mean']:+.2f} [{record['tone_low']:+.2f}, {record['tone_high']:+.2f}]"
+        per_topic = [
+            "" if pd.isna(record[f"tone_{t}"]) else f"{record[f'tone_{t}']:+.2f}" for t in tone_topics
+        ]
+        tones.add_row(*head, tone, *per_topic)
+    return [shares, tones]
+
+
+def _spikes_text(spikes, by: tuple[str, ...]) -> str:
+    if not spikes:
+        return "no spikes"
+    lines = [f"{len(spikes)} spike(s):"]
+    for spike in spikes:
+        lines.append(f"- {spike.describe(by)}")
+        lines += [
+            f"    {e.headline}  ({e.topic} {e.topic_confidence:.2f}, tone {e.tone:+.2f})"
+            for e in spike.headlines
+        ]
+    return "\n".join(lines)

@@ -63,6 +63,17 @@ COVERAGE_LEVELS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 CHUNK_ROWS = 10_000  # rows read, predicted and written at a time when streaming
 OUTPUT_DECIMALS = 5  # places kept for probabilities and tone in written predictions
 
+# Trends (`headlines summarize`): time buckets and the spike rule (README, "The press at a glance").
+TREND_EVERY: tuple[str, ...] = ("day", "week", "month", "quarter", "year")  # weeks start on Monday
+TREND_DEFAULT_EVERY = "week"
+DATE_DAYFIRST = True  # 05/03/2024 is 5 March, as the region writes it (ISO dates are never ambiguous)
+SPIKE_WINDOW = 8  # a bucket's baseline: the previous 8 buckets of its group that have rows
+SPIKE_MIN_HISTORY = 4  # fewer earlier buckets than this: no verdict
+SPIKE_THRESHOLD = 3.5  # robust z beyond which a bucket is a spike (Iglewicz and Hoaglin's cut-off)
+SPIKE_MIN_ROWS = 20  # buckets with fewer predicted rows are never called spikes
+SPIKE_HEADLINES = 5  # headlines shown behind each spike
+TREND_PLOT_GROUPS = 6  # groups drawn in one plot (the largest by rows)
+
 # The model-file format this version writes and can read. Bump the major whenever a fitted
 # attribute is added, removed or changes meaning: older files then fail with a clear message.
 MODEL_FORMAT = "headlines-classifier-model"

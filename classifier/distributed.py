@@ -28,10 +28,11 @@ def require_dask():
     return dd
 
 
-def output_meta(explain: int = 0) -> pd.DataFrame:
+def output_meta(explain: int = 0, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """An empty frame with the prediction columns and their dtypes, as Dask needs."""
     # Text as pandas "string" (not object): Dask fills object meta with sentinels Arrow cannot write.
     columns = {ID_COLUMN: pd.Series(dtype="string"), TEXT_COLUMN: pd.Series(dtype="string")}
+    columns.update({name: pd.Series(dtype="string") for name in keep})  # kept input columns, as text
     for name in PREDICTION_COLUMNS + (REASON_COLUMNS if explain else ()):
         text = name in ("topic", "topic_alt", "tone_label", *REASON_COLUMNS)
         columns[name] = pd.Series(dtype="string" if text else np.float64)
@@ -40,8 +41,10 @@ def output_meta(explain: int = 0) -> pd.DataFrame:
 
 def _predict_partition(
     part: pd.DataFrame, model_path: str, column: str, offsets: list[int] | None, explain: int,
-    min_confidence: float | None, partition_info: dict | None = None,
+    min_confidence: float | None, keep: tuple[str, ...] = (), partition_info: dict | None = None,
 ) -> pd.DataFrame:  # fmt: skip
+    from classifier.io import kept_text
+    from classifier.keep import with_kept
     from classifier.model import predict_frame
     from classifier.predict import _model_from_file, serialise_reasons
 
@@ -53,8 +56,10 @@ def _predict_partition(
     frame = pd.DataFrame(
         {ID_COLUMN: ids, TEXT_COLUMN: part[column].fillna("").astype(str).tolist()}, dtype=object
     )
-    out = predict_frame(_model_from_file(model_path), frame, explain, min_confidence)
-    return serialise_reasons(out).astype(output_meta(explain).dtypes.to_dict())
+    for name in keep:
+        frame[name] = kept_text(part[name])
+    out = with_kept(predict_frame(_model_from_file(model_path), frame, explain, min_confidence), frame)
+    return serialise_reasons(out).astype(output_meta(explain, keep).dtypes.to_dict())
 
 
 def predict_dask(
@@ -63,8 +68,11 @@ def predict_dask(
     column: str = TEXT_COLUMN,
     explain: int = 0,
     min_confidence: float | None = None,
+    keep: tuple[str, ...] = (),
 ):
     """Lazily predict every row of a Dask DataFrame with the model at `model_path`, in order.
+
+    `keep` names input columns carried, as text, between the id and headline and the predictions.
 
     Without an `id` column, ids are 1-based row numbers across partitions, which costs one pass to
     count the rows of each partition.
@@ -76,8 +84,8 @@ def predict_dask(
         sizes = frame.map_partitions(len).compute().tolist()
         offsets = [int(x) for x in np.concatenate([[0], np.cumsum(sizes)[:-1]])]
     return frame.map_partitions(
-        _predict_partition, str(model_path), column, offsets, explain, min_confidence,
-        meta=output_meta(explain), align_dataframes=False,
+        _predict_partition, str(model_path), column, offsets, explain, min_confidence, tuple(keep),
+        meta=output_meta(explain, tuple(keep)), align_dataframes=False,
     )  # fmt: skip
 
 
@@ -112,12 +120,19 @@ def write_partitions(frame, output: str | Path, fmt: str) -> Path:
 def run_on_cluster(
     pattern: str, model_path: str | Path, output: str | Path, fmt: str = "parquet", column: str | None = None,
     scheduler: str | None = None, workers: int = 2, explain: int = 0, min_confidence: float | None = None,
+    keep: str | None = "none",
 ) -> Path:  # fmt: skip
-    """Predict a file glob on a Dask cluster (a scheduler address, or a local cluster) into a folder."""
+    """Predict a file glob on a Dask cluster (a scheduler address, or a local cluster) into a folder.
+
+    `keep` is a --keep choice: all, none or COL,...; it is checked before any cluster starts.
+    """
     require_dask()
     from dask.distributed import Client, LocalCluster
 
+    from classifier.keep import resolve_keep
+
     frame = read_glob(pattern, column)
+    kept = resolve_keep(keep, list(map(str, frame.columns)), column, explain, pattern)
     if scheduler:
         client = Client(scheduler)
         cluster = None
@@ -128,7 +143,7 @@ def run_on_cluster(
         client = Client(cluster)
     try:
         result = predict_dask(
-            frame, Path(model_path).resolve(), column or TEXT_COLUMN, explain, min_confidence
+            frame, Path(model_path).resolve(), column or TEXT_COLUMN, explain, min_confidence, kept
         )
         return write_partitions(result, output, fmt)
     finally:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
+import math
 import sys
 import warnings
 from collections.abc import Iterator
@@ -130,16 +132,40 @@ def _check_header(path: str | Path, columns: list[str]) -> None:
         seen.add(name)
 
 
-def _with_ids(path: str | Path, chunk: pd.DataFrame, text_col: str, start: int) -> pd.DataFrame:
+def _with_ids(path: str | Path, chunk: pd.DataFrame, text_col: str, start: int,
+              keep: tuple[str, ...] = ()) -> pd.DataFrame:  # fmt: skip
     if ID_COLUMN in chunk.columns:
         ids = chunk[ID_COLUMN].astype(str).tolist()
     else:
         ids = [str(i) for i in range(start + 1, start + 1 + len(chunk))]
-    return _frame(ids, chunk[text_col].fillna("").astype(str).tolist())
+    frame = _frame(ids, chunk[text_col].fillna("").astype(str).tolist())
+    for name in keep:  # kept input columns, as text, after id and headline
+        frame[name] = kept_text(chunk[name])
+    return frame
+
+
+def kept_text(values: pd.Series) -> list:
+    """A kept input column's cells as text (missing cells as None), the way predict writes them."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):  # CSV cells, Parquet text
+        return values.astype(object).where(values.notna(), None).tolist()
+    return [_cell_text(v) for v in values]
+
+
+def _cell_text(value: object) -> str | None:
+    """A kept cell as text: strings as they are, dates in ISO form, other values as JSON; None if missing."""
+    if isinstance(value, str):
+        return value
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        value = value.tolist()
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _iter_delimited(
-    path: str | Path, fh: IO[str], sep: str, column: str | None, chunk_rows: int
+    path: str | Path, fh: IO[str], sep: str, column: str | None, chunk_rows: int, keep: tuple[str, ...] = ()
 ) -> Iterator[pd.DataFrame]:
     header = _raw_header(fh, sep)
     if not header:
@@ -153,7 +179,7 @@ def _iter_delimited(
             reader = pd.read_csv(fh, chunksize=chunk_rows, **_strict_csv(sep))
             for chunk in reader:
                 if len(chunk):
-                    yield _with_ids(path, chunk, text_col, done)
+                    yield _with_ids(path, chunk, text_col, done, keep)
                     done += len(chunk)
     except pd.errors.ParserError as exc:
         raise InputError(f"{path}: {_parser_message(exc)}") from None
@@ -190,7 +216,8 @@ def _parser_message(exc: Exception) -> str:
     return f"malformed row: {text}"
 
 
-def _iter_jsonl(path: str | Path, fh: IO[str], column: str | None, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def _iter_jsonl(path: str | Path, fh: IO[str], column: str | None, chunk_rows: int,
+                keep: tuple[str, ...] = ()) -> Iterator[pd.DataFrame]:  # fmt: skip
     wanted = column or TEXT_COLUMN
     rows: list[dict] = []
     done = 0
@@ -209,20 +236,24 @@ def _iter_jsonl(path: str | Path, fh: IO[str], column: str | None, chunk_rows: i
             raise InputError(f"{path}: line {number}: no field {wanted!r}")
         rows.append(record)
         if len(rows) >= chunk_rows:
-            yield _jsonl_frame(rows, wanted, done)
+            yield _jsonl_frame(rows, wanted, done, keep)
             done += len(rows)
             rows = []
     if rows:
-        yield _jsonl_frame(rows, wanted, done)
+        yield _jsonl_frame(rows, wanted, done, keep)
 
 
-def _jsonl_frame(rows: list[dict], text_col: str, start: int) -> pd.DataFrame:
+def _jsonl_frame(rows: list[dict], text_col: str, start: int, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     texts = ["" if r[text_col] is None else str(r[text_col]) for r in rows]
     ids = [str(r[ID_COLUMN]) if ID_COLUMN in r else str(start + i + 1) for i, r in enumerate(rows)]
-    return _frame(ids, texts)
+    frame = _frame(ids, texts)
+    for name in keep:  # a record without the field gets an empty cell
+        frame[name] = [_cell_text(r.get(name)) for r in rows]
+    return frame
 
 
-def _iter_parquet(path: str | Path, column: str | None, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def _iter_parquet(path: str | Path, column: str | None, chunk_rows: int,
+                  keep: tuple[str, ...] = ()) -> Iterator[pd.DataFrame]:  # fmt: skip
     import pyarrow.parquet as pq
 
     path = Path(path)
@@ -234,11 +265,11 @@ def _iter_parquet(path: str | Path, column: str | None, chunk_rows: int) -> Iter
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     names = pf.schema_arrow.names
     text_col = _pick_column(path, names, column)
-    wanted = [text_col] + ([ID_COLUMN] if ID_COLUMN in names else [])
+    wanted = list(dict.fromkeys([text_col] + ([ID_COLUMN] if ID_COLUMN in names else []) + list(keep)))
     done = 0
     for batch in pf.iter_batches(batch_size=chunk_rows, columns=wanted):
         chunk = batch.to_pandas()
-        yield _with_ids(path, chunk, text_col, done)
+        yield _with_ids(path, chunk, text_col, done, keep)
         done += len(chunk)
 
 
@@ -247,24 +278,66 @@ def iter_headlines(
     column: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
     encoding: str | None = None,
+    keep: tuple[str, ...] = (),
 ) -> Iterator[pd.DataFrame]:
-    """Yield chunks of (id, headline) in input order from any supported file or stdin ('-')."""
+    """Yield chunks of (id, headline) in input order from any supported file or stdin ('-').
+
+    `keep` names other input columns to carry along, as text, after id and headline (resolve it
+    with `classifier.keep.resolve_keep` against `input_columns`).
+    """
     fmt = detect_format(path)
     if fmt == "parquet":
-        yield from _iter_parquet(path, column, chunk_rows)
+        yield from _iter_parquet(path, column, chunk_rows, keep)
         return
     with open_text(path, encoding) as fh:
         try:
             if fmt == "txt":
                 yield from _iter_txt(fh, chunk_rows)
             elif fmt == "jsonl":
-                yield from _iter_jsonl(path, fh, column, chunk_rows)
+                yield from _iter_jsonl(path, fh, column, chunk_rows, keep)
             else:
                 sep = "\t" if fmt == "tsv" else ","
-                yield from _iter_delimited(path, fh, sep, column, chunk_rows)
+                yield from _iter_delimited(path, fh, sep, column, chunk_rows, keep)
         except UnicodeDecodeError:
             if str(path) == STDIN:
                 raise InputError("standard input: not valid UTF-8 text") from None
+            with open(path, "rb") as raw:
+                head = raw.read(4)
+            raise _undecodable(Path(path), encoding or sniff_encoding(head)) from None
+
+
+def input_columns(path: str | Path, encoding: str | None = None, records: int = CHUNK_ROWS) -> list[str]:
+    """An input's column names in order, read from its header only (none for plain text or stdin).
+
+    For JSON Lines: the fields of the first `records` records, in the order they first appear.
+    A missing or unreadable file raises the same error reading it would.
+    """
+    fmt = detect_format(path)
+    if fmt == "txt":
+        return []
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file")
+        try:
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        except Exception as exc:  # noqa: BLE001 (pyarrow raises several types for a bad file)
+            raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    with open_text(path, encoding) as fh:
+        try:
+            if fmt != "jsonl":
+                return _raw_header(fh, "\t" if fmt == "tsv" else ",")
+            names: dict[str, None] = {}
+            for line in itertools.islice(fh, records):
+                try:
+                    record = json.loads(line) if line.strip() else None
+                except json.JSONDecodeError:
+                    continue  # reported with its line number when the rows are read
+                if isinstance(record, dict):
+                    names.update(dict.fromkeys(record))
+            return list(names)
+        except UnicodeDecodeError:
             with open(path, "rb") as raw:
                 head = raw.read(4)
             raise _undecodable(Path(path), encoding or sniff_encoding(head)) from None

@@ -18,6 +18,7 @@ from joblib import Parallel, delayed
 
 from classifier.config import CHUNK_ROWS, TEXT_COLUMN
 from classifier.io import iter_headlines
+from classifier.keep import with_kept
 from classifier.model import REASON_COLUMNS, HeadlineModel, predict_frame
 from classifier.writers import EncodedChunk, encode_chunk, open_writer
 
@@ -56,7 +57,7 @@ def _predict_chunk(model: HeadlineModel | str | None, chunk: pd.DataFrame, expla
         fitted = _model_from_file(model)  # a spawned worker loads the file once
     else:
         fitted = model
-    frame = predict_frame(fitted, chunk, explain, min_confidence)
+    frame = with_kept(predict_frame(fitted, chunk, explain, min_confidence), chunk)
     return frame if finish is None else finish(frame)
 
 
@@ -95,8 +96,12 @@ def iter_predictions(
     explain: int = 0,
     min_confidence: float | None = None,
     finish: Callable | None = None,
+    keep: tuple[str, ...] = (),
 ) -> Iterator:
     """Yield prediction chunks for an input file or '-' (stdin), in input order.
+
+    `keep` names input columns carried between the id and headline and the predictions (see
+    `classifier.keep.resolve_keep`); by default none.
 
     `finish`, when given, is applied to each chunk's frame where it was predicted (in the worker)
     and its result is yielded instead; it must be picklable.
@@ -106,7 +111,7 @@ def iter_predictions(
     whatever the input size. Where the system can fork (Linux), workers share the parent's loaded
     model instead of each holding a copy; elsewhere each worker loads it once.
     """
-    chunks = iter_headlines(source, column=column, chunk_rows=chunk_rows, encoding=encoding)
+    chunks = iter_headlines(source, column=column, chunk_rows=chunk_rows, encoding=encoding, keep=keep)
     first = list(itertools.islice(chunks, 2))
     chunks = itertools.chain(first, chunks)
     if isinstance(model, (str, Path)):
@@ -167,6 +172,7 @@ def predict_to_file(
     explain: int = 0,
     min_confidence: float | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    keep: tuple[str, ...] = (),
 ) -> PredictSummary:
     """Stream predictions from `source` to `output` (stdout when None) in a streaming format."""
     summary = PredictSummary()
@@ -175,7 +181,7 @@ def predict_to_file(
         if fmt in ("csv", "tsv"):
             import pyarrow.csv  # noqa: F401  imported before workers fork, so they share its memory
         for prepared, rows, blank in iter_predictions(
-            model, source, column, chunk_rows, encoding, jobs, explain, min_confidence, finish
+            model, source, column, chunk_rows, encoding, jobs, explain, min_confidence, finish, keep
         ):
             if fmt == "parquet":
                 writer.write(prepared)
@@ -195,12 +201,13 @@ def predict_table(
     encoding: str | None = None,
     explain: int = 0,
     min_confidence: float | None = None,
+    keep: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Collect all predictions for an input into one frame (for tables and notebooks)."""
     frames = list(iter_predictions(model, source, column, encoding=encoding, explain=explain,
-                                   min_confidence=min_confidence))  # fmt: skip
+                                   min_confidence=min_confidence, keep=keep))  # fmt: skip
     if not frames:
         fitted = _model_from_file(str(model)) if isinstance(model, (str, Path)) else model
-        empty = pd.DataFrame({"id": [], TEXT_COLUMN: []}, dtype=object)
-        return predict_frame(fitted, empty, explain, min_confidence)
+        empty = pd.DataFrame({name: [] for name in ("id", TEXT_COLUMN, *keep)}, dtype=object)
+        return with_kept(predict_frame(fitted, empty, explain, min_confidence), empty)
     return pd.concat(frames, ignore_index=True)

@@ -17,6 +17,7 @@ def test_there_are_notebooks():
         "01-explore.ipynb",
         "02-train-and-evaluate.ipynb",
         "03-errors-and-explanations.ipynb",
+        "04-the-press-at-a-glance.ipynb",
     ]
 
 
@@ -30,9 +31,10 @@ def test_committed_without_outputs(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path):
+def test_notebook_runs(path, monkeypatch):
     notebook = nbformat.read(path, as_version=4)
     os.environ.setdefault("MPLBACKEND", "Agg")
+    monkeypatch.setenv("HEADLINES_NOTEBOOK_SAMPLE", "6000")  # 04 runs on a sample of the real pool
     client = NotebookClient(notebook, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
     client.execute()
