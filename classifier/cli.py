@@ -463,6 +463,7 @@ def serve(
     except KeyboardInterrupt:
         pass
 
+
 class Every(str, Enum):
     day = "day"
     week = "week"
