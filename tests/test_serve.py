@@ -77,7 +77,9 @@ def test_csv_body_answered_as_csv_equals_the_cli(service, tiny_model_path, tmp_p
         (["--explain", 2], "?column=title&explain=2"),
         (["--safe-csv"], "?column=title&safe_csv=true"),
     ):
-        expected = cli_output(tiny_model_path, source, "--column", "title", "--format", "csv", *args)
+        expected = cli_output(
+            tiny_model_path, source, "--column", "title", "--keep", "none", "--format", "csv", *args
+        )
         reply = call(service, "POST", f"/v1/predict{query}", source.read_bytes(),
                      {"Content-Type": "text/csv", "Accept": "text/csv"})  # fmt: skip
         assert reply.status == 200 and reply.headers["content-type"].startswith("text/csv")
