@@ -1,8 +1,16 @@
-"""The `headlines` command line: thin wrappers that parse options and call library functions."""
+"""The `headlines` command line: thin wrappers that parse options and call library functions.
+
+Every command runs inside `_guarded`, the one place that turns what can go wrong into a line on
+stderr and a documented exit code (`classifier.errors.EXIT_CODES`): the package's own errors, a
+closed pipe, a full disk, Ctrl-C and SIGTERM.
+"""
 
 from __future__ import annotations
 
+import codecs
+import functools
 import json
+import os
 import sys
 import time
 import warnings
@@ -12,23 +20,89 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-from classifier import __version__
-from classifier.config import DEFAULT_DATA, DEFAULT_MODEL
-from classifier.errors import DataError, HeadlinesError, InputError, OutputError
-from classifier.predict import default_jobs, predict_table, predict_to_file
-from classifier.store import load_model, save_model
-from classifier.writers import atomic_path, check_writable, output_format_for
+from classifier import __version__, interrupts
+from classifier.config import DEFAULT_DATA, DEFAULT_MODEL, SCHEDULER_TIMEOUT
+from classifier.errors import EXIT_CODES, DataError, HeadlinesError, InputError, Interrupted, OutputError
+from classifier.predict import default_jobs, max_jobs, predict_page, predict_to_file
+from classifier.store import card_path, load_model, save_model
+from classifier.writers import (
+    NO_SPACE,
+    atomic_path,
+    check_writable,
+    output_format_for,
+    refuse_overwriting_inputs,
+    write_error,
+)
+
+EXIT_CODES_HELP = "Exit codes: " + "; ".join(
+    f"{code} {text.split(' (')[0].split(':')[0]}" for code, text in EXIT_CODES.items()
+)
+DEBUG_ENVIRONMENT = "HEADLINES_DEBUG"
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+class _PlainHelp:
+    """Help without typer's type tags on flags (`<bool>`) and with arguments in upper case."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""  # a flag takes no value: show none
+        return params
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append((param.metavar or param.name.upper()) + ("..." if param.nargs != 1 else ""))
+        return pieces
+
+
+class _Command(_PlainHelp, TyperCommand):
+    pass
+
+
+class _Group(_PlainHelp, TyperGroup):
+    """The top-level group: a usage error is one line too, naming the command and where help is."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        return [*super().collect_usage_pieces(ctx), self.subcommand_metavar]
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as exc:
+            exc.show()
+            code = 0
+        except ClickException as exc:
+            where = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else "headlines"
+            err.print(f"error: {where}: {exc.format_message()} (see {where} --help)", markup=False,
+                      highlight=False)  # fmt: skip
+            code = exc.exit_code
+        except typer.Abort:
+            code = 130
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
+    cls=_Group,
     help="Topic and tone of South Asian news headlines.",
+    epilog=EXIT_CODES_HELP + ".",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, soft_wrap=True)
 
 EXAMPLES = (
     "KSE-100 plunges 2,000 points as rupee slides",
@@ -52,13 +126,72 @@ class OutputFormat(str, Enum):
     table = "table"
 
 
-def _fail(exc: HeadlinesError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-    return typer.Exit(exc.exit_code)
+class InputFormat(str, Enum):
+    txt = "txt"
+    csv = "csv"
+    tsv = "tsv"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+def _say(text: str) -> None:
+    err.print(text, markup=False, highlight=False)
+
+
+def _fail_line(exc: BaseException) -> tuple[str, int]:
+    """The line and exit code for whatever ended a command."""
+    signum = interrupts.received()
+    if signum is not None:  # whatever surfaced, a signal came first: a reader's error may be its echo
+        return interrupts.message(signum), 128 + signum
+    if isinstance(exc, Interrupted):
+        return interrupts.message(exc.signum), exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", 130
+    if isinstance(exc, HeadlinesError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, OSError) and exc.errno in NO_SPACE:  # a write not wrapped where it happened: stdout
+        error = write_error(exc.filename or "standard output", exc)
+        return str(error), error.exit_code
+    if isinstance(exc, MemoryError):
+        return "out of memory; try fewer --jobs or a smaller input", 1
+    return f"unexpected {type(exc).__name__}: {exc} (a bug; {DEBUG_ENVIRONMENT}=1 shows the traceback)", 1
+
+
+def _guarded(command):
+    """Run a command with signals as exceptions, ending every failure with one line and its exit code."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with interrupts.stop_on_signals():
+            try:
+                return command(*args, **kwargs)
+            except (typer.Exit, typer.Abort):
+                if interrupts.received() is None:
+                    raise
+                exc = None
+            except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like other tools
+                interrupts.flush_quietly()
+                raise typer.Exit(0) from None
+            except BaseException as exc_:  # the one place every failure is reported
+                if os.environ.get(DEBUG_ENVIRONMENT) and interrupts.received() is None:
+                    raise
+                exc = exc_
+            line, code = _fail_line(exc)
+            try:
+                sys.stdout.flush()
+            except (
+                OSError,
+                ValueError,
+            ):  # stdout itself failed (full, closed): the exit-time flush would too
+                interrupts.flush_quietly()
+            _say(f"error: {line}")
+            raise typer.Exit(code) from None
+
+    return run
 
 
 def _warn_line(message, category, filename, lineno, file=None, line=None) -> None:
-    err.print(f"warning: {message}", markup=False, highlight=False)
+    _say(f"warning: {message}")
 
 
 def _version(value: bool) -> None:
@@ -77,6 +210,17 @@ def main(
     warnings.showwarning = _warn_line
 
 
+def _check_encoding(encoding: str | None) -> None:
+    if encoding is None:
+        return
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(f"--encoding {encoding!r}: unknown encoding (try utf-8, cp1252, latin-1)") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise InputError(f"--encoding {encoding!r}: not a text encoding")
+
+
 def _prediction_table(frame, title: str) -> Table:
     table = Table(title=title, show_lines=False)
     reasons = "topic_reasons" in frame.columns
@@ -86,24 +230,26 @@ def _prediction_table(frame, title: str) -> Table:
         table.add_column(name, justify=justify, overflow="fold")
     for row in frame.itertuples(index=False):
         blank = row.tone_label is None or row.tone_label != row.tone_label
+        unknown = not blank and getattr(row, "known_words", 1) == 0
         cells = [
-            str(row.id),
-            str(row.headline),
-            "" if blank else row.topic,
+            escape(str(row.id)),
+            escape(str(row.headline)),
+            "" if blank else row.topic + (" (no known word)" if unknown else ""),
             "" if blank else f"{row.topic_confidence:.2f}",
             "" if blank else f"{row.tone:+.2f}",
             "" if blank else row.tone_label,
         ]
         if reasons:
             cells += [
-                "" if blank else ", ".join(f"{t} {w:+.2f}" for t, w in r)
+                "" if blank else escape(", ".join(f"{t} {w:+.2f}" for t, w in r))
                 for r in (row.topic_reasons, row.tone_reasons)
             ]
         table.add_row(*cells)
     return table
 
 
-@app.command()
+@app.command(cls=_Command, epilog=EXIT_CODES_HELP + ".")
+@_guarded
 def train(
     data: Annotated[Path, typer.Option(help="Labelled corpus (CSV/TSV/JSONL/Parquet).")] = DEFAULT_DATA,
     model: Annotated[Path, typer.Option(help="Where to write the model file.")] = DEFAULT_MODEL,
@@ -119,13 +265,16 @@ def train(
 
     try:
         model.parent.mkdir(parents=True, exist_ok=True)
-        check_writable(model)
-        corpus = load_corpus(data)
-        err.print(f"training on {data} ({len(corpus.frame)} rows)...", highlight=False)
-        fitted = train_model(corpus)
-        card_md = save_model(fitted, model)
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
+    except OSError as exc:
+        raise OutputError(f"{model}: cannot make its folder {model.parent} ({exc.strerror})") from None
+    check_writable(model)
+    check_writable(card_path(model))
+    for written in (model, card_path(model)):
+        refuse_overwriting_inputs(written, {"--data": data})
+    corpus = load_corpus(data)
+    _say(f"training on {data} ({len(corpus.frame)} rows)...")
+    fitted = train_model(corpus)
+    card_md = save_model(fitted, model)
     split = fitted.card["metrics"]["heldout"]["split"]
     typer.echo(f"held-out figures ({split['heldout_rows']} rows not used for fitting, seed {split['seed']}):")
     typer.echo(format_metrics(fitted.card["metrics"]["heldout"]))
@@ -133,7 +282,8 @@ def train(
     Console(soft_wrap=False).print(_prediction_table(classify(fitted, list(EXAMPLES)), "What the model says"))
 
 
-@app.command("check-corpus")
+@app.command("check-corpus", cls=_Command, epilog=EXIT_CODES_HELP + ".")
+@_guarded
 def check_corpus(
     data: Annotated[Path, typer.Option(help="Labelled corpus to check.")] = DEFAULT_DATA,
 ) -> None:
@@ -148,22 +298,36 @@ def check_corpus(
     from classifier.datasets import pool_path, read_pool
     from classifier.quality import corpus_report, floor_problems, pool_problems
 
-    try:
-        corpus = load_corpus(data)
-        pool = read_pool() if pool_path().exists() else None
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
+    corpus = load_corpus(data)
+    pool = read_pool() if pool_path().exists() else None
     typer.echo(corpus_report(corpus.frame))
     problems = floor_problems(corpus.frame)
     if pool is not None:
         problems += pool_problems(corpus.frame, pool["headline"].tolist())
     if problems:
-        raise _fail(DataError(str(data), problems))
+        raise DataError(str(data), problems)
     checked = "no near-duplicates" + (", no row close to a real headline" if pool is not None else "")
     typer.echo(f"{data}: meets every floor, {checked}")
 
 
-@app.command("evaluate")
+def _check_report_folder(report: Path, inputs: dict[str, Path | str | None]) -> None:
+    """Fail before any work if the report folder cannot be made or written, or would overwrite an input."""
+    from classifier.report import REPORT_FILES
+
+    if report.exists() and not report.is_dir():
+        raise OutputError(f"{report}: exists and is not a folder; --report needs a folder")
+    existing = report
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{report}: {existing} is not a folder")
+    check_writable(existing / "probe")
+    for name in REPORT_FILES:
+        refuse_overwriting_inputs(report / name, inputs)
+
+
+@app.command("evaluate", cls=_Command, epilog=EXIT_CODES_HELP + ".")
+@_guarded
 def evaluate_command(
     data: Annotated[
         Path | None, typer.Option(help="Labelled file with a headline column and topic and/or tone.")
@@ -196,19 +360,35 @@ def evaluate_command(
     ] = None,
     cv: Annotated[
         int | None,
-        typer.Option(help="Instead: stratified K-fold figures of training on --data (no model needed)."),
+        typer.Option(
+            help="Instead: stratified K-fold figures of training on --data (no model needed).", min=2
+        ),
     ] = None,
     text_column: Annotated[str, typer.Option(help="Headline column of --data or csv: sets.")] = "headline",
-    topic_column: Annotated[str, typer.Option(help="Topic column of csv: sets.")] = "topic",
-    tone_column: Annotated[str, typer.Option(help="Tone column of csv: sets.")] = "tone",
+    topic_column: Annotated[str, typer.Option(help="Topic column of --data or csv: sets.")] = "topic",
+    tone_column: Annotated[
+        str,
+        typer.Option(
+            help="Tone column of --data or csv: sets: numbers, or the words negative/neutral/positive."
+        ),
+    ] = "tone",
+    tone_scale: Annotated[
+        str | None,
+        typer.Option(
+            help="Scale of numeric tone in --data and csv: sets, as LOW:HIGH (e.g. -100:100, 1:5) or S for -S:S; "
+            "mapped onto [-1, 1]. Default: already in [-1, 1]."
+        ),
+    ] = None,
 ) -> None:
     """Score a model on labelled headlines, beside baselines on the same rows, with intervals and plots.
+
+    Rows with a blank topic or tone are left out of that measure (and counted in a warning).
 
     Example: headlines evaluate --dataset semeval2007:affectivetext_trial.xml --baseline vader --report reports/
     """
     from classifier.baselines import ALL_BASELINES
-    from classifier.data import load_corpus, load_evaluation
-    from classifier.datasets import load_dataset
+    from classifier.data import load_corpus, load_evaluation, parse_tone_scale
+    from classifier.datasets import load_dataset, parse_dataset_spec
     from classifier.evaluate import evaluate, format_metrics
     from classifier.model import predict_texts
     from classifier.report import DatasetResult, write_report
@@ -216,48 +396,50 @@ def evaluate_command(
 
     baselines = tuple(baseline or ())
     unknown = [b for b in baselines if b not in ALL_BASELINES]
-    try:
-        if unknown:
-            raise InputError(f"--baseline {unknown[0]!r}: unknown; one of {', '.join(ALL_BASELINES)}")
-        for target in (json_path,):
-            if target is not None:
-                check_writable(target)
+    if unknown:
+        raise InputError(f"--baseline {unknown[0]!r}: unknown; one of {', '.join(ALL_BASELINES)}")
+    scale = parse_tone_scale(tone_scale)
+    inputs: dict[str, Path | str | None] = {"--data": data, "--model": model if cv is None else None}
+    for spec in dataset or ():
+        inputs[f"--dataset {spec}"] = parse_dataset_spec(spec)[1]
+    if json_path is not None:
+        check_writable(json_path)
+        refuse_overwriting_inputs(json_path, inputs)
+    if report is not None:
         if cv is not None:
-            corpus = load_corpus(data or DEFAULT_DATA)
-            metrics = cross_validated_metrics(corpus.frame, folds=cv)
-            metrics["data"] = {"path": corpus.path, "sha256": corpus.sha256, "rows": len(corpus.frame)}
-            typer.echo(
-                f"{cv}-fold cross-validated figures (every row predicted by a model that never saw it):"
-            )
-            typer.echo(format_metrics(metrics))
-            results_json: dict = metrics
-        else:
-            fitted = load_model(model, allow_pickle=allow_pickle)
-            sets = [load_evaluation(data, text_column=text_column)] if data is not None else []
-            sets += [load_dataset(spec, text_column, topic_column, tone_column) for spec in dataset or ()]
-            if not sets:
-                sets = [load_evaluation(DEFAULT_DATA)]
-            results = []
-            for labelled in sets:
-                if labelled.sha256 == fitted.card.get("data", {}).get("sha256"):
-                    err.print(f"warning: {labelled.path} is the model's own training data; figures are optimistic",
-                              highlight=False)  # fmt: skip
-                predictions = predict_texts(fitted, labelled.frame["headline"].tolist())
-                metrics = evaluate(fitted, labelled, baselines, predictions=predictions)
-                metrics["model"] = {"path": str(model), "created_utc": fitted.card.get("created_utc")}
-                results.append(DatasetResult(labelled, predictions, metrics))
-                typer.echo(format_metrics(metrics) + "\n")
-            results_json = (
-                results[0].metrics if len(results) == 1 else {r.data.path: r.metrics for r in results}
-            )
-            if report is not None:
-                written = write_report(report, results, fitted.card)
-                err.print(f"report written to {report}/ ({len(written)} files)", highlight=False)
-        if json_path is not None:
-            with atomic_path(json_path) as tmp:
-                tmp.write_text(json.dumps(results_json, indent=2), encoding="utf-8")
-    except (HeadlinesError, ImportError) as exc:
-        raise _fail(exc if isinstance(exc, HeadlinesError) else InputError(str(exc))) from None
+            raise InputError("--report needs a model's predictions; it does not go with --cv")
+        _check_report_folder(report, inputs)
+    columns = {"text_column": text_column, "topic_column": topic_column, "tone_column": tone_column,
+               "tone_scale": scale}  # fmt: skip
+    if cv is not None:
+        corpus = load_corpus(data or DEFAULT_DATA)
+        metrics = cross_validated_metrics(corpus.frame, folds=cv)
+        metrics["data"] = {"path": corpus.path, "sha256": corpus.sha256, "rows": len(corpus.frame)}
+        typer.echo(f"{cv}-fold cross-validated figures (every row predicted by a model that never saw it):")
+        typer.echo(format_metrics(metrics))
+        results_json: dict = metrics
+    else:
+        fitted = load_model(model, allow_pickle=allow_pickle)
+        sets = [load_evaluation(data, **columns)] if data is not None else []
+        sets += [load_dataset(spec, **columns) for spec in dataset or ()]
+        if not sets:
+            sets = [load_evaluation(DEFAULT_DATA)]
+        results = []
+        for labelled in sets:
+            if labelled.sha256 == fitted.card.get("data", {}).get("sha256"):
+                _say(f"warning: {labelled.path} is the model's own training data; figures are optimistic")
+            predictions = predict_texts(fitted, labelled.frame["headline"].tolist())
+            metrics = evaluate(fitted, labelled, baselines, predictions=predictions)
+            metrics["model"] = {"path": str(model), "created_utc": fitted.card.get("created_utc")}
+            results.append(DatasetResult(labelled, predictions, metrics))
+            typer.echo(format_metrics(metrics) + "\n")
+        results_json = results[0].metrics if len(results) == 1 else {r.data.path: r.metrics for r in results}
+        if report is not None:
+            written = write_report(report, results, fitted.card)
+            _say(f"report written to {report}/ ({len(written)} files)")
+    if json_path is not None:
+        with atomic_path(json_path) as tmp:
+            tmp.write_text(json.dumps(results_json, indent=2), encoding="utf-8")
 
 
 def _progress(quiet: bool):
@@ -270,15 +452,46 @@ def _progress(quiet: bool):
     )  # fmt: skip
 
 
-@app.command()
+def _page_rows() -> int:
+    """Rows of a table that fit one screen (a row of the table is at least one line)."""
+    import shutil
+
+    return max(10, shutil.get_terminal_size((80, 24)).lines - 10)
+
+
+def _report_counts(blank: int, unknown: int, shown: str = "") -> None:
+    if blank:
+        _say(f"warning: {blank} blank headline(s){shown} kept as rows with empty predictions")
+    if unknown:
+        _say(f"warning: {unknown} headline(s){shown} with no word the model knows (another script, emoji or "
+             "nonsense): their topic and tone are guesses; known_words is 0, and the topic is 'uncertain' "
+             "under --min-confidence")  # fmt: skip
+
+
+@app.command(cls=_Command, epilog=EXIT_CODES_HELP + ".")
+@_guarded
 def predict(
-    input: Annotated[str, typer.Argument(help="A .txt/.csv/.tsv/.jsonl/.parquet file, or - for stdin.")],
+    input: Annotated[
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            help="A .txt/.csv/.tsv/.jsonl/.parquet file (.gz compressed too), or - for standard input "
+            "(a headline a line unless --input-format says otherwise).",
+        ),
+    ],
     model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
     column: Annotated[str | None, typer.Option(help="Text column of a CSV/TSV/JSONL/Parquet input.")] = None,
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
     format: Annotated[
         OutputFormat | None,
         typer.Option(help="Output format; default: table on a terminal, else by --output suffix, else CSV."),
+    ] = None,
+    input_format: Annotated[
+        InputFormat | None,
+        typer.Option(help="Input format, for standard input or a file whose name does not say."),
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="Field separator of a CSV input (default: comma; tab for TSV).")
     ] = None,
     explain: Annotated[
         int, typer.Option(help="Add the K terms that pushed each topic most and moved each tone most.", min=0)
@@ -287,7 +500,12 @@ def predict(
         float | None,
         typer.Option(help="Call a topic 'uncertain' when its probability is below this.", min=0, max=1),
     ] = None,
-    jobs: Annotated[int, typer.Option(help="Worker processes (default: all cores).", min=1)] = default_jobs(),
+    jobs: Annotated[
+        int,
+        typer.Option(
+            help=f"Worker processes (default: all cores, {default_jobs()} here).", min=1, show_default=False
+        ),
+    ] = default_jobs(),
     encoding: Annotated[
         str | None, typer.Option(help="Input encoding (default: UTF-8, or UTF-16 by BOM).")
     ] = None,
@@ -307,67 +525,83 @@ def predict(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (default: a local cluster of --jobs workers).")
     ] = None,
+    scheduler_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the --scheduler to answer.", min=0.1)
+    ] = SCHEDULER_TIMEOUT,
 ) -> None:
     """Label every headline with its topic, runner-up, probabilities and tone, in input order.
 
     Example: echo "KSE-100 plunges 2,000 points as rupee slides" | headlines predict -
     """
+    from classifier.io import check_input_options
+
+    _check_encoding(encoding)
+    if jobs > max_jobs():
+        raise InputError(f"--jobs {jobs}: at most {max_jobs()} on this machine")
+    fmt_in = check_input_options(input, column, input_format.value if input_format else None, delimiter,
+                                 glob=engine == Engine.dask)  # fmt: skip
     if engine == Engine.dask:
-        _predict_on_dask(input, model, output, format, column, scheduler, jobs, explain, min_confidence)
+        _predict_on_dask(input, model, output, format, column, scheduler, scheduler_timeout, jobs, explain,
+                         min_confidence, encoding, safe_csv, allow_pickle, fmt_in, delimiter)  # fmt: skip
         return
     fmt = output_format_for(output, format.value if format else None, sys.stdout.isatty())
-    try:
-        if output is not None:
-            if fmt == "table":
-                raise OutputError(
-                    f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet"
-                )
-            check_writable(output)
-        fitted = load_model(model, allow_pickle=allow_pickle)
+    if output is not None:
         if fmt == "table":
-            frame = predict_table(fitted, input, column, encoding, explain, min_confidence)
-            blank = int(frame["topic"].isna().sum())
-            Console(soft_wrap=False).print(_prediction_table(frame, f"{len(frame)} headlines"))
-        else:
-            progress = _progress(quiet)
-            on_chunk = None
-            if progress is not None:
-                task = progress.add_task("predict", total=None, rate="-")
-                started = time.monotonic()
+            raise OutputError(
+                f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet"
+            )
+        check_writable(output)
+        refuse_overwriting_inputs(output, {"input": input, "--model": model})
+    fitted = load_model(model, allow_pickle=allow_pickle)
+    reading = {"column": column, "encoding": encoding, "input_format": fmt_in, "delimiter": delimiter}
+    if fmt == "table":
+        page = predict_page(fitted, input, _page_rows(), explain=explain, min_confidence=min_confidence,
+                            **reading)  # fmt: skip
+        Console(soft_wrap=False).print(_prediction_table(page.frame, f"{page.total:,} headlines"))
+        if page.total > len(page.frame):
+            _say(f"showing the first {len(page.frame):,} of {page.total:,} rows; write them all with --output FILE "
+                 "(or pipe them: | less)")  # fmt: skip
+        _report_counts(page.blank, page.unknown, " among those shown" if page.total > len(page.frame) else "")
+        return
+    progress = _progress(quiet)
+    on_chunk = None
+    if progress is not None:
+        task = progress.add_task("predict", total=None, rate="-")
+        started = time.monotonic()
 
-                def on_chunk(rows: int) -> None:
-                    progress.advance(task, rows)
-                    done = progress.tasks[0].completed
-                    progress.update(task, rate=f"{done / max(time.monotonic() - started, 1e-9):,.0f}")
+        def on_chunk(rows: int) -> None:
+            progress.advance(task, rows)
+            done = progress.tasks[0].completed
+            progress.update(task, rate=f"{done / max(time.monotonic() - started, 1e-9):,.0f}")
 
-                progress.start()
-            try:
-                summary = predict_to_file(
-                    fitted, input, output, fmt, column, safe_csv=safe_csv,
-                    encoding=encoding, jobs=jobs, explain=explain, min_confidence=min_confidence, on_chunk=on_chunk,
-                )  # fmt: skip
-            finally:
-                if progress is not None:
-                    progress.stop()
-            blank = summary.blank
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
-    if blank:
-        err.print(f"warning: {blank} blank headline(s) kept as rows with empty predictions", highlight=False)
+        progress.start()
+    try:
+        summary = predict_to_file(fitted, input, output, fmt, safe_csv=safe_csv, jobs=jobs, explain=explain,
+                                  min_confidence=min_confidence, on_chunk=on_chunk, **reading)  # fmt: skip
+    finally:
+        if progress is not None:
+            progress.stop()
+    _report_counts(summary.blank, summary.unknown)
 
 
 def _predict_on_dask(
     pattern: str, model: Path, output: Path | None, format: OutputFormat | None, column: str | None,
-    scheduler: str | None, jobs: int, explain: int, min_confidence: float | None,
+    scheduler: str | None, scheduler_timeout: float, jobs: int, explain: int, min_confidence: float | None,
+    encoding: str | None, safe_csv: bool, allow_pickle: bool, input_format: str | None, delimiter: str | None,
 ) -> None:  # fmt: skip
-    from classifier.distributed import run_on_cluster
+    from classifier.distributed import check_output_folder, run_on_cluster
 
-    try:
-        if output is None:
-            raise OutputError("--engine dask writes one file per partition: give --output FOLDER")
-        load_model(model)  # fail here, clearly, before any cluster starts
-        fmt = format.value if format else "parquet"
-        folder = run_on_cluster(pattern, model, output, fmt, column, scheduler, jobs, explain, min_confidence)
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
-    err.print(f"predictions written to {folder}/ as {fmt}", highlight=False)
+    if output is None:
+        raise OutputError("--engine dask writes one file per partition: give --output FOLDER")
+    fmt = format.value if format else "parquet"
+    if fmt == "table":
+        raise OutputError(f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet")
+    check_output_folder(output)
+    load_model(model, allow_pickle=allow_pickle)  # fail here, clearly, before any cluster starts
+    summary = run_on_cluster(
+        pattern, model, output, fmt, column, scheduler, jobs, explain, min_confidence,
+        encoding=encoding, safe_csv=safe_csv, allow_pickle=allow_pickle, input_format=input_format,
+        delimiter=delimiter, timeout=scheduler_timeout,
+    )  # fmt: skip
+    _report_counts(summary.blank, summary.unknown)
+    _say(f"predictions written to {output}/ as {fmt} ({summary.rows:,} rows, {summary.files} file(s))")

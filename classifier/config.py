@@ -67,3 +67,10 @@ CORPUS_MIN_HARD_CASES_PER_RULE = 100  # rows noted "rule N" for each of codebook
 CORPUS_MIN_TONE_SHARE = 0.08
 CORPUS_MAX_FIRST_WORD_SHARE = 0.03
 CORPUS_MAX_FIRST_TWO_WORDS_SHARE = 0.02
+
+# Limits on what a model file may make this process read: checked on the sizes the zip declares
+# and again while inflating, so a small file that inflates to gigabytes is refused at once.
+MODEL_MAX_CARD_BYTES = 1 << 20  # 1 MiB; a card is a few kB
+MODEL_MAX_PAYLOAD_BYTES = 1 << 30  # 1 GiB; the shipped model's payload is a few MB
+
+SCHEDULER_TIMEOUT = 10.0  # seconds `--engine dask` waits for a --scheduler to answer

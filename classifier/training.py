@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import platform
 from datetime import datetime, timezone
 
@@ -21,8 +22,49 @@ from classifier.config import (
     TOPICS,
 )
 from classifier.data import Labelled
+from classifier.errors import DataError
 from classifier.evaluate import evaluate_predictions
 from classifier.model import HeadlineModel, ModelParams, fit, predict_texts
+
+
+def training_problems(
+    frame: pd.DataFrame, folds: int | None = None, holdout: float | None = None
+) -> list[str]:
+    """Why rows are too few to train on, as problem lines (empty when they suffice).
+
+    Every topic needs rows on the fitting side of any split: at least two (one stays to fit when a
+    share is held out), and at least `folds` for K-fold figures. A held-out share needs at least
+    one row per topic on each side.
+    """
+    counts = frame[TOPIC_COLUMN].value_counts() if TOPIC_COLUMN in frame.columns else pd.Series(dtype=int)
+    need = max(2, folds or 0)
+    why = f" for {folds}-fold figures" if folds else ""
+    problems = [
+        f"topic {topic!r}: {int(counts.get(topic, 0))} row(s); training needs at least {need} of every topic{why}"
+        for topic in TOPICS
+        if counts.get(topic, 0) < need
+    ]
+    if holdout:
+        held = math.ceil(holdout * len(frame))
+        if held < len(TOPICS) or len(frame) - held < len(TOPICS):
+            smallest = next(
+                n
+                for n in range(len(TOPICS), 10_000)
+                if min(math.ceil(holdout * n), n - math.ceil(holdout * n)) >= len(TOPICS)
+            )
+            problems.append(f"{len(frame)} rows: too few to hold out {holdout:.0%} with a row of every topic on "
+                            f"each side; need at least {smallest}")  # fmt: skip
+    return problems
+
+
+def check_trainable(
+    data: Labelled | pd.DataFrame, folds: int | None = None, holdout: float | None = None
+) -> None:
+    """Raise DataError (exit 3) listing why rows are too few to train on."""
+    frame = data.frame if isinstance(data, Labelled) else data
+    problems = training_problems(frame, folds, holdout)
+    if problems:
+        raise DataError(data.path if isinstance(data, Labelled) else "labelled data", problems)
 
 
 def holdout_split(frame: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -42,12 +84,17 @@ def heldout_metrics(frame: pd.DataFrame, params: ModelParams, fraction: float = 
 
 
 def out_of_fold_predictions(
-    frame: pd.DataFrame, params: ModelParams, folds: int = 5, groups: pd.Series | None = None
+    frame: pd.DataFrame,
+    params: ModelParams,
+    folds: int = 5,
+    groups: pd.Series | None = None,
+    explain: int = 0,
 ) -> pd.DataFrame:
     """Predict every row from a model that never saw it (stratified K-fold by topic).
 
     With `groups`, whole groups are held out together instead (e.g. writer batches), so no model
-    predicts a row whose group it was fitted on.
+    predicts a row whose group it was fitted on. With `explain`, each row's reasons come from that
+    same model: what it leaned on when it made the prediction (mistakes included).
     """
     if groups is None:
         splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed).split(
@@ -59,7 +106,7 @@ def out_of_fold_predictions(
     for train_idx, test_idx in splits:
         model = fit(frame.iloc[train_idx], params)
         held = frame.iloc[test_idx]
-        preds = predict_texts(model, held["headline"].tolist())
+        preds = predict_texts(model, held["headline"].tolist(), explain=explain)
         preds.index = held.index
         parts.append(preds)
     return pd.concat(parts).sort_index()
@@ -68,6 +115,7 @@ def out_of_fold_predictions(
 def cross_validated_metrics(frame: pd.DataFrame, params: ModelParams | None = None, folds: int = 5) -> dict:
     """Topic and tone figures over out-of-fold predictions for every row."""
     params = params or ModelParams()
+    check_trainable(frame, folds=folds)
     metrics = evaluate_predictions(frame, out_of_fold_predictions(frame, params, folds))
     metrics["split"] = {"folds": folds, "seed": params.seed, "stratified_by": TOPIC_COLUMN}
     return metrics
@@ -108,6 +156,7 @@ def build_card(data: Labelled, params: ModelParams, metrics: dict) -> dict:
 def train(data: Labelled, params: ModelParams | None = None, holdout: bool = True) -> HeadlineModel:
     """Measure on a held-out split, then fit the shipped model on every row, with its card."""
     params = params or ModelParams()
+    check_trainable(data, holdout=HOLDOUT_FRACTION if holdout else None)
     metrics = heldout_metrics(data.frame, params) if holdout else {}
     model = fit(data.frame, params)
     model.card = build_card(data, params, metrics)

@@ -16,6 +16,7 @@ from classifier.model import predict_texts
 from classifier.store import CARD_NAME, PAYLOAD_NAME, card_path, load_model, read_card, save_model
 
 TEXTS = ["Rupee slides against dollar", "Troops trade fire", "", "PCB names squad"]
+pytestmark = pytest.mark.filterwarnings("ignore:1 blank headline")
 
 
 def test_round_trip_gives_identical_predictions(tiny_model, tmp_path):

@@ -47,9 +47,9 @@ def test_grouped_out_of_fold_never_predicts_a_group_it_was_fitted_on(tiny_corpus
         fitted.append({group_of[text] for text in part["headline"]})
         return real_fit(part, params)
 
-    def recording_predict(model, texts):
+    def recording_predict(model, texts, **options):
         predicted.append({group_of[text] for text in texts})
-        return real_predict(model, texts)
+        return real_predict(model, texts, **options)
 
     monkeypatch.setattr(training, "fit", recording_fit)
     monkeypatch.setattr(training, "predict_texts", recording_predict)
