@@ -26,7 +26,7 @@ from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from classifier import __version__, interrupts
-from classifier.config import DEFAULT_DATA, DEFAULT_MODEL, SCHEDULER_TIMEOUT
+from classifier.config import DEFAULT_DATA, DEFAULT_MODEL, HOLDOUT_FRACTION, SCHEDULER_TIMEOUT
 from classifier.errors import EXIT_CODES, DataError, HeadlinesError, InputError, Interrupted, OutputError
 from classifier.predict import default_jobs, max_jobs, predict_page, predict_to_file
 from classifier.store import card_path, load_model, save_model
@@ -261,6 +261,7 @@ def train(
     from classifier.data import load_corpus
     from classifier.evaluate import format_metrics
     from classifier.model import classify
+    from classifier.training import check_trainable
     from classifier.training import train as train_model
 
     try:
@@ -272,6 +273,7 @@ def train(
     for written in (model, card_path(model)):
         refuse_overwriting_inputs(written, {"--data": data})
     corpus = load_corpus(data)
+    check_trainable(corpus, holdout=HOLDOUT_FRACTION)
     _say(f"training on {data} ({len(corpus.frame)} rows)...")
     fitted = train_model(corpus)
     card_md = save_model(fitted, model)
@@ -392,7 +394,7 @@ def evaluate_command(
     from classifier.evaluate import evaluate, format_metrics
     from classifier.model import predict_texts
     from classifier.report import DatasetResult, write_report
-    from classifier.training import cross_validated_metrics
+    from classifier.training import check_trainable, cross_validated_metrics
 
     baselines = tuple(baseline or ())
     unknown = [b for b in baselines if b not in ALL_BASELINES]
@@ -413,6 +415,7 @@ def evaluate_command(
                "tone_scale": scale}  # fmt: skip
     if cv is not None:
         corpus = load_corpus(data or DEFAULT_DATA)
+        check_trainable(corpus, folds=cv)
         metrics = cross_validated_metrics(corpus.frame, folds=cv)
         metrics["data"] = {"path": corpus.path, "sha256": corpus.sha256, "rows": len(corpus.frame)}
         typer.echo(f"{cv}-fold cross-validated figures (every row predicted by a model that never saw it):")
