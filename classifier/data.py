@@ -73,7 +73,13 @@ def parse_tone(value: object) -> float | None:
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip()
+    """Whether a cell holds nothing: None, NaN, NA, or only white space."""
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or an array: not blank
+        return False
 
 
 def missing_columns(frame: pd.DataFrame, path: str, require: tuple[str, ...]) -> None:
@@ -249,10 +255,10 @@ def labelled_from_frame(
         frame.insert(0, ID_COLUMN, [str(i) for i in range(1, len(frame) + 1)])
     frame[ID_COLUMN] = frame[ID_COLUMN].astype(str)
     if TOPIC_COLUMN in frame.columns:
-        frame[TOPIC_COLUMN] = [None if v is None else str(v).strip() for v in frame[TOPIC_COLUMN]]
+        frame[TOPIC_COLUMN] = [None if _blank(v) else str(v).strip() for v in frame[TOPIC_COLUMN]]
         frame[TOPIC_COLUMN] = frame[TOPIC_COLUMN].astype(object)
     if TONE_COLUMN in frame.columns:
-        frame[TONE_COLUMN] = [np.nan if v is None else float(str(v).strip()) for v in frame[TONE_COLUMN]]
+        frame[TONE_COLUMN] = [np.nan if _blank(v) else float(str(v).strip()) for v in frame[TONE_COLUMN]]
         frame[TONE_COLUMN] = frame[TONE_COLUMN].astype(float)
     return Labelled(frame=frame.reset_index(drop=True), path=path, sha256=sha256)
 
