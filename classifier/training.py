@@ -83,33 +83,66 @@ def heldout_metrics(frame: pd.DataFrame, params: ModelParams, fraction: float = 
     return metrics
 
 
+def _splits(frame: pd.DataFrame, params: ModelParams, folds: int, groups: pd.Series | None):
+    if groups is None:
+        return StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed).split(
+            frame, frame[TOPIC_COLUMN]
+        )
+    return GroupKFold(n_splits=folds).split(frame, groups=groups)
+
+
+def fold_models(
+    frame: pd.DataFrame, params: ModelParams, folds: int = 5, groups: pd.Series | None = None
+) -> list[tuple[HeadlineModel, pd.Index]]:
+    """Each fold's model with the index of the rows it never saw (those it is to predict)."""
+    return [
+        (fit(frame.iloc[train_idx], params), frame.index[test_idx])
+        for train_idx, test_idx in _splits(frame, params, folds, groups)
+    ]
+
+
 def out_of_fold_predictions(
     frame: pd.DataFrame,
     params: ModelParams,
     folds: int = 5,
     groups: pd.Series | None = None,
     explain: int = 0,
+    models: list[tuple[HeadlineModel, pd.Index]] | None = None,
 ) -> pd.DataFrame:
     """Predict every row from a model that never saw it (stratified K-fold by topic).
 
     With `groups`, whole groups are held out together instead (e.g. writer batches), so no model
     predicts a row whose group it was fitted on. With `explain`, each row's reasons come from that
-    same model: what it leaned on when it made the prediction (mistakes included).
+    same model: what it leaned on when it made the prediction (mistakes included). `models`:
+    fold models already fitted by `fold_models` (otherwise each fold is fitted here, one at a time).
     """
-    if groups is None:
-        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed).split(
-            frame, frame[TOPIC_COLUMN]
-        )
-    else:
-        splits = GroupKFold(n_splits=folds).split(frame, groups=groups)
+    folds_ = models if models is not None else (
+        (fit(frame.iloc[train_idx], params), frame.index[test_idx])
+        for train_idx, test_idx in _splits(frame, params, folds, groups)
+    )  # fmt: skip
     parts = []
-    for train_idx, test_idx in splits:
-        model = fit(frame.iloc[train_idx], params)
-        held = frame.iloc[test_idx]
+    for model, held_index in folds_:
+        held = frame.loc[held_index]
         preds = predict_texts(model, held["headline"].tolist(), explain=explain)
         preds.index = held.index
         parts.append(preds)
     return pd.concat(parts).sort_index()
+
+
+def explain_out_of_fold(
+    models: list[tuple[HeadlineModel, pd.Index]], frame: pd.DataFrame, rows, k: int = 5
+) -> pd.DataFrame:
+    """Predictions with reasons for the given rows (index labels of `frame`), each from the fold
+    model that never saw it: what the model leaned on when it made that prediction."""
+    wanted = pd.Index(rows)
+    parts = []
+    for model, held_index in models:
+        mine = wanted[wanted.isin(held_index)]
+        if len(mine):
+            preds = predict_texts(model, frame.loc[mine, "headline"].tolist(), explain=k)
+            preds.index = mine
+            parts.append(preds)
+    return pd.concat(parts).reindex(wanted)
 
 
 def cross_validated_metrics(frame: pd.DataFrame, params: ModelParams | None = None, folds: int = 5) -> dict:
