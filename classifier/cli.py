@@ -8,6 +8,7 @@ closed pipe, a full disk, Ctrl-C and SIGTERM.
 from __future__ import annotations
 
 import codecs
+import errno
 import functools
 import json
 import os
@@ -90,6 +91,12 @@ class _Group(_PlainHelp, TyperGroup):
             code = exc.exit_code
         except typer.Abort:
             code = 130
+        except SystemExit as exc:  # typer ends a closed pipe (help into `| head`) with 1; it is 0
+            cause = exc.__context__
+            if not (isinstance(cause, OSError) and cause.errno == errno.EPIPE):
+                raise
+            interrupts.flush_quietly()
+            code = 0
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)

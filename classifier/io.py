@@ -334,10 +334,13 @@ def _iter_jsonl(path: str | Path, fh: IO[str], column: str | None, chunk_rows: i
 
 
 def _jsonl_id(record: dict, where: str) -> str:
+    """An id as text: a string or number as written, null as blank (like an empty CSV cell)."""
     value = record[ID_COLUMN]
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
-    raise InputError(f"{where}: the id {json.dumps(value, default=repr)[:60]} is not a string or an integer")
+    raise InputError(f"{where}: the id {json.dumps(value, default=repr)[:60]} is not a string or a number")
 
 
 def _iter_parquet(path: str | Path, column: str | None, chunk_rows: int) -> Iterator[pd.DataFrame]:

@@ -159,3 +159,27 @@ def test_a_bug_is_one_line_unless_debugging(tiny_model_path, headlines, monkeypa
 
 
 assert sys.version_info >= (3, 10)
+
+
+# Further faults of the same kinds, found while fixing the reported ones.
+
+
+def test_markup_in_a_path_or_a_headline_is_shown_as_written(tiny_model_path, tmp_path):
+    one_line(run("predict", tmp_path / "missing[/].csv", "--model", tiny_model_path), 2, "missing[/].csv")
+    src = tmp_path / "mk[b].csv"
+    src.write_text("headline\n[bold red]Rupee[/] gains\n[/]broken markup\n", encoding="utf-8")
+    result = run("predict", src, "--model", tiny_model_path, "--format", "table")
+    assert result.exit_code == 0, result.output
+    assert "[bold red]Rupee[/]" in result.stdout and "[/]broken" in result.stdout
+
+
+def test_an_output_link_is_written_through_and_stays_a_link(tiny_model_path, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("Rupee gains\n", encoding="utf-8")
+    target = tmp_path / "real.csv"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    result = run("predict", src, "--model", tiny_model_path, "--output", link)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.read_text(encoding="utf-8").startswith("id,headline")

@@ -158,3 +158,13 @@ def test_full_width_and_ascii_twins_get_the_same_prediction(tiny_model):
     out = predict_texts(tiny_model, twins)
     for a, b in ((0, 1), (2, 3)):
         pd.testing.assert_series_equal(out.drop(columns=[]).iloc[a], out.iloc[b], check_names=False)
+
+
+def test_a_jsonl_null_id_is_blank_like_an_empty_csv_cell(tiny_model_path, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"id": null, "headline": "Rupee gains"}\n{"id": 7.5, "headline": "Gold slips"}\n', encoding="utf-8"
+    )
+    result = run("predict", src, "--model", tiny_model_path)
+    assert result.exit_code == 0, result.output
+    assert read_csv(result.stdout)["id"].tolist() == ["", "7.5"]

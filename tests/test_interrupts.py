@@ -103,3 +103,11 @@ def test_a_closed_pipe_ends_quietly_with_exit_0(tiny_model_path, tmp_path):
     code = proc.wait(timeout=120)
     assert first.startswith(b"id,headline")
     assert code == 0 and proc.stderr.read() == b""
+
+
+@pytest.mark.parametrize("args", [("--help",), ("predict", "--help"), ("--version",)])
+def test_help_into_a_closed_pipe_ends_quietly_too(args):
+    proc = subprocess.Popen(command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={
+        **os.environ, "COLUMNS": "80"})  # fmt: skip
+    proc.stdout.close()  # the reader is gone before the first line
+    assert proc.wait(timeout=120) == 0 and proc.stderr.read() == b""
