@@ -186,11 +186,8 @@ def _guarded(command):
             line, code = _fail_line(exc)
             try:
                 sys.stdout.flush()
-            except (
-                OSError,
-                ValueError,
-            ):  # stdout itself failed (full, closed): the exit-time flush would too
-                interrupts.flush_quietly()
+            except (OSError, ValueError):
+                interrupts.flush_quietly()  # stdout itself failed (full, closed): so would the flush at exit
             _say(f"error: {line}")
             raise typer.Exit(code) from None
 

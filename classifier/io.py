@@ -26,7 +26,6 @@ STDIN = "-"
 INPUT_FORMATS = {".txt": "txt", ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
                  ".parquet": "parquet", ".pq": "parquet"}  # fmt: skip
 COMPRESSED = ".gz"  # a text input may be gzip-compressed: feed.csv.gz
-TABLE_FORMATS = ("csv", "tsv", "jsonl", "parquet")  # the formats that have columns
 
 
 def is_compressed(path: str | Path) -> bool:
