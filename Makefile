@@ -10,7 +10,8 @@ MODEL ?= models/headlines.model
 .PHONY: help install embeddings train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share benchmark-serve benchmark-summarize serve screenshots test test-fast lint format check lab clean
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{n[NR] = $$1; t[NR] = $$2; if (length($$1) > w) w = length($$1)} \
+		END {for (i = 1; i <= NR; i++) printf "  make %-" w "s  %s\n", n[i], t[i]}'
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

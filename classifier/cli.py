@@ -1,11 +1,21 @@
-"""The `headlines` command line: thin wrappers that parse options and call library functions."""
+"""The `headlines` command line: thin wrappers that parse options and call library functions.
+
+Every command runs inside `_guarded`, the one place that turns what can go wrong into a line on
+stderr and a documented exit code (`classifier.errors.EXIT_CODES`): the package's own errors, a
+closed pipe, a full disk, Ctrl-C and SIGTERM.
+"""
 
 from __future__ import annotations
 
+import codecs
+import errno
+import functools
 import json
+import os
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -16,13 +26,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-from classifier import __version__
+from classifier import __version__, interrupts
 from classifier.config import (
     DATE_DAYFIRST,
     DEFAULT_DATA,
     DEFAULT_MODEL,
     DEFAULT_REAL_LABELS,
+    HOLDOUT_FRACTION,
+    SCHEDULER_TIMEOUT,
     SERVE_BODY_TIMEOUT,
     SERVE_HOST,
     SERVE_MAX_BODY_BYTES,
@@ -32,20 +45,90 @@ from classifier.config import (
     SPIKE_THRESHOLD,
     SPIKE_WINDOW,
 )
-from classifier.errors import DataError, HeadlinesError, InputError, OutputError
-from classifier.io import input_columns
-from classifier.keep import resolve_keep
-from classifier.predict import default_jobs, predict_table, predict_to_file
-from classifier.store import load_model, save_model
-from classifier.writers import atomic_path, check_writable, output_format_for
+from classifier.errors import EXIT_CODES, DataError, HeadlinesError, InputError, Interrupted, OutputError
+from classifier.io import STDIN, input_columns
+from classifier.keep import KEEP_ALL, KEEP_NONE, resolve_keep
+from classifier.predict import default_jobs, max_jobs, predict_page, predict_to_file
+from classifier.store import card_path, load_model, save_model
+from classifier.writers import (
+    NO_SPACE,
+    atomic_path,
+    check_writable,
+    output_format_for,
+    refuse_overwriting_inputs,
+    write_error,
+)
+
+EXIT_CODES_HELP = "Exit codes: " + "; ".join(
+    f"{code} {text.split(' (')[0].split(':')[0]}" for code, text in EXIT_CODES.items()
+)
+DEBUG_ENVIRONMENT = "HEADLINES_DEBUG"
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+class _PlainHelp:
+    """Help without typer's type tags on flags (`<bool>`) and with arguments in upper case."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""  # a flag takes no value: show none
+        return params
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append((param.metavar or param.name.upper()) + ("..." if param.nargs != 1 else ""))
+        return pieces
+
+
+class _Command(_PlainHelp, TyperCommand):
+    pass
+
+
+class _Group(_PlainHelp, TyperGroup):
+    """The top-level group: a usage error is one line too, naming the command and where help is."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        return [*super().collect_usage_pieces(ctx), self.subcommand_metavar]
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as exc:
+            exc.show()
+            code = 0
+        except ClickException as exc:
+            where = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else "headlines"
+            err.print(f"error: {where}: {exc.format_message()} (see {where} --help)", markup=False,
+                      highlight=False)  # fmt: skip
+            code = exc.exit_code
+        except typer.Abort:
+            code = 130
+        except SystemExit as exc:  # typer ends a closed pipe (help into `| head`) with 1; it is 0
+            cause = exc.__context__
+            if not (isinstance(cause, OSError) and cause.errno == errno.EPIPE):
+                raise
+            interrupts.flush_quietly()
+            code = 0
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
+    cls=_Group,
     help="Topic and tone of South Asian news headlines.",
+    epilog=EXIT_CODES_HELP + ".",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, soft_wrap=True)
 
 EXAMPLES = (
     "KSE-100 plunges 2,000 points as rupee slides",
@@ -69,13 +152,69 @@ class OutputFormat(str, Enum):
     table = "table"
 
 
-def _fail(exc: HeadlinesError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
-    return typer.Exit(exc.exit_code)
+class InputFormat(str, Enum):
+    txt = "txt"
+    csv = "csv"
+    tsv = "tsv"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+def _say(text: str) -> None:
+    err.print(text, markup=False, highlight=False)
+
+
+def _fail_line(exc: BaseException) -> tuple[str, int]:
+    """The line and exit code for whatever ended a command."""
+    signum = interrupts.received()
+    if signum is not None:  # whatever surfaced, a signal came first: a reader's error may be its echo
+        return interrupts.message(signum), 128 + signum
+    if isinstance(exc, Interrupted):
+        return interrupts.message(exc.signum), exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", 130
+    if isinstance(exc, HeadlinesError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, OSError) and exc.errno in NO_SPACE:  # a write not wrapped where it happened: stdout
+        error = write_error(exc.filename or "standard output", exc)
+        return str(error), error.exit_code
+    if isinstance(exc, MemoryError):
+        return "out of memory; try fewer --jobs or a smaller input", 1
+    return f"unexpected {type(exc).__name__}: {exc} (a bug; {DEBUG_ENVIRONMENT}=1 shows the traceback)", 1
+
+
+def _guarded(command):
+    """Run a command with signals as exceptions, ending every failure with one line and its exit code."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with interrupts.stop_on_signals():
+            try:
+                return command(*args, **kwargs)
+            except (typer.Exit, typer.Abort):
+                if interrupts.received() is None:
+                    raise
+                exc = None
+            except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like other tools
+                interrupts.flush_quietly()
+                raise typer.Exit(0) from None
+            except BaseException as exc_:  # the one place every failure is reported
+                if os.environ.get(DEBUG_ENVIRONMENT) and interrupts.received() is None:
+                    raise
+                exc = exc_
+            line, code = _fail_line(exc)
+            try:
+                sys.stdout.flush()
+            except (OSError, ValueError):
+                interrupts.flush_quietly()  # stdout itself failed (full, closed): so would the flush at exit
+            _say(f"error: {line}")
+            raise typer.Exit(code) from None
+
+    return run
 
 
 def _warn_line(message, category, filename, lineno, file=None, line=None) -> None:
-    err.print(f"warning: {message}", markup=False, highlight=False)
+    _say(f"warning: {message}")
 
 
 def _version(value: bool) -> None:
@@ -94,6 +233,17 @@ def main(
     warnings.showwarning = _warn_line
 
 
+def _check_encoding(encoding: str | None) -> None:
+    if encoding is None:
+        return
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(f"--encoding {encoding!r}: unknown encoding (try utf-8, cp1252, latin-1)") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise InputError(f"--encoding {encoding!r}: not a text encoding")
+
+
 def _prediction_table(frame, title: str) -> Table:
     table = Table(title=title, show_lines=False)
     reasons = "topic_reasons" in frame.columns
@@ -103,24 +253,26 @@ def _prediction_table(frame, title: str) -> Table:
         table.add_column(name, justify=justify, overflow="fold")
     for row in frame.itertuples(index=False):
         blank = row.tone_label is None or row.tone_label != row.tone_label
+        unknown = not blank and getattr(row, "known_words", 1) == 0
         cells = [
-            str(row.id),
-            str(row.headline),
-            "" if blank else row.topic,
+            escape(str(row.id)),
+            escape(str(row.headline)),
+            "" if blank else row.topic + (" (no known word)" if unknown else ""),
             "" if blank else f"{row.topic_confidence:.2f}",
             "" if blank else f"{row.tone:+.2f}",
             "" if blank else row.tone_label,
         ]
         if reasons:
             cells += [
-                "" if blank else ", ".join(f"{t} {w:+.2f}" for t, w in r)
+                "" if blank else escape(", ".join(f"{t} {w:+.2f}" for t, w in r))
                 for r in (row.topic_reasons, row.tone_reasons)
             ]
         table.add_row(*cells)
     return table
 
 
-@app.command()
+@app.command(cls=_Command, epilog=EXIT_CODES_HELP + ".")
+@_guarded
 def train(
     data: Annotated[Path, typer.Option(help="Labelled corpus (CSV/TSV/JSONL/Parquet).")] = DEFAULT_DATA,
     model: Annotated[Path, typer.Option(help="Where to write the model file.")] = DEFAULT_MODEL,
@@ -133,18 +285,23 @@ def train(
     from classifier.datasets import pool_path
     from classifier.evaluate import format_metrics, real_dev_summary
     from classifier.model import classify
+    from classifier.training import check_trainable
     from classifier.training import train as train_model
 
     try:
         model.parent.mkdir(parents=True, exist_ok=True)
-        check_writable(model)
-        corpus = load_corpus(data)
-        err.print(f"training on {data} ({len(corpus.frame)} rows)...", highlight=False)
-        real = DEFAULT_REAL_LABELS if DEFAULT_REAL_LABELS.exists() and pool_path().exists() else None
-        fitted = train_model(corpus, real_labels=None if real is None else str(real))
-        card_md = save_model(fitted, model)
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
+    except OSError as exc:
+        raise OutputError(f"{model}: cannot make its folder {model.parent} ({exc.strerror})") from None
+    check_writable(model)
+    check_writable(card_path(model))
+    for written in (model, card_path(model)):
+        refuse_overwriting_inputs(written, {"--data": data})
+    corpus = load_corpus(data)
+    check_trainable(corpus, holdout=HOLDOUT_FRACTION)
+    _say(f"training on {data} ({len(corpus.frame)} rows)...")
+    real = DEFAULT_REAL_LABELS if DEFAULT_REAL_LABELS.exists() and pool_path().exists() else None
+    fitted = train_model(corpus, real_labels=None if real is None else str(real))
+    card_md = save_model(fitted, model)
     split = fitted.card["metrics"]["heldout"]["split"]
     typer.echo(f"held-out figures ({split['heldout_rows']} rows not used for fitting, seed {split['seed']}):")
     typer.echo(format_metrics(fitted.card["metrics"]["heldout"]))
@@ -159,7 +316,8 @@ def train(
     Console(soft_wrap=False).print(_prediction_table(classify(fitted, list(EXAMPLES)), "What the model says"))
 
 
-@app.command("check-corpus")
+@app.command("check-corpus", cls=_Command, epilog=EXIT_CODES_HELP + ".")
+@_guarded
 def check_corpus(
     data: Annotated[Path, typer.Option(help="Labelled corpus to check.")] = DEFAULT_DATA,
 ) -> None:
@@ -174,22 +332,36 @@ def check_corpus(
     from classifier.datasets import pool_path, read_pool
     from classifier.quality import corpus_report, floor_problems, pool_problems
 
-    try:
-        corpus = load_corpus(data)
-        pool = read_pool() if pool_path().exists() else None
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
+    corpus = load_corpus(data)
+    pool = read_pool() if pool_path().exists() else None
     typer.echo(corpus_report(corpus.frame))
     problems = floor_problems(corpus.frame)
     if pool is not None:
         problems += pool_problems(corpus.frame, pool["headline"].tolist())
     if problems:
-        raise _fail(DataError(str(data), problems))
+        raise DataError(str(data), problems)
     checked = "no near-duplicates" + (", no row close to a real headline" if pool is not None else "")
     typer.echo(f"{data}: meets every floor, {checked}")
 
 
-@app.command("evaluate")
+def _check_report_folder(report: Path, inputs: dict[str, Path | str | None]) -> None:
+    """Fail before any work if the report folder cannot be made or written, or would overwrite an input."""
+    from classifier.report import REPORT_FILES
+
+    if report.exists() and not report.is_dir():
+        raise OutputError(f"{report}: exists and is not a folder; --report needs a folder")
+    existing = report
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{report}: {existing} is not a folder")
+    check_writable(existing / "probe")
+    for name in REPORT_FILES:
+        refuse_overwriting_inputs(report / name, inputs)
+
+
+@app.command("evaluate", cls=_Command, epilog=EXIT_CODES_HELP + ".")
+@_guarded
 def evaluate_command(
     data: Annotated[
         Path | None, typer.Option(help="Labelled file with a headline column and topic and/or tone.")
@@ -222,68 +394,87 @@ def evaluate_command(
     ] = None,
     cv: Annotated[
         int | None,
-        typer.Option(help="Instead: stratified K-fold figures of training on --data (no model needed)."),
+        typer.Option(
+            help="Instead: stratified K-fold figures of training on --data (no model needed).", min=2
+        ),
     ] = None,
     text_column: Annotated[str, typer.Option(help="Headline column of --data or csv: sets.")] = "headline",
-    topic_column: Annotated[str, typer.Option(help="Topic column of csv: sets.")] = "topic",
-    tone_column: Annotated[str, typer.Option(help="Tone column of csv: sets.")] = "tone",
+    topic_column: Annotated[str, typer.Option(help="Topic column of --data or csv: sets.")] = "topic",
+    tone_column: Annotated[
+        str,
+        typer.Option(
+            help="Tone column of --data or csv: sets: numbers, or the words negative/neutral/positive."
+        ),
+    ] = "tone",
+    tone_scale: Annotated[
+        str | None,
+        typer.Option(
+            help="Scale of numeric tone in --data and csv: sets, as LOW:HIGH (e.g. -100:100, 1:5) or S for -S:S; "
+            "mapped onto [-1, 1]. Default: already in [-1, 1]."
+        ),
+    ] = None,
 ) -> None:
     """Score a model on labelled headlines, beside baselines on the same rows, with intervals and plots.
+
+    Rows with a blank topic or tone are left out of that measure (and counted in a warning).
 
     Example: headlines evaluate --dataset semeval2007:affectivetext_trial.xml --baseline vader --report reports/
     """
     from classifier.baselines import ALL_BASELINES
-    from classifier.data import load_corpus, load_evaluation
-    from classifier.datasets import load_dataset
+    from classifier.data import load_corpus, load_evaluation, parse_tone_scale
+    from classifier.datasets import load_dataset, parse_dataset_spec
     from classifier.evaluate import evaluate, format_metrics
     from classifier.model import predict_texts
     from classifier.report import DatasetResult, write_report
-    from classifier.training import cross_validated_metrics
+    from classifier.training import check_trainable, cross_validated_metrics
 
     baselines = tuple(baseline or ())
     unknown = [b for b in baselines if b not in ALL_BASELINES]
-    try:
-        if unknown:
-            raise InputError(f"--baseline {unknown[0]!r}: unknown; one of {', '.join(ALL_BASELINES)}")
-        for target in (json_path,):
-            if target is not None:
-                check_writable(target)
+    if unknown:
+        raise InputError(f"--baseline {unknown[0]!r}: unknown; one of {', '.join(ALL_BASELINES)}")
+    scale = parse_tone_scale(tone_scale)
+    inputs: dict[str, Path | str | None] = {"--data": data, "--model": model if cv is None else None}
+    for spec in dataset or ():
+        inputs[f"--dataset {spec}"] = parse_dataset_spec(spec)[1]
+    if json_path is not None:
+        check_writable(json_path)
+        refuse_overwriting_inputs(json_path, inputs)
+    if report is not None:
         if cv is not None:
-            corpus = load_corpus(data or DEFAULT_DATA)
-            metrics = cross_validated_metrics(corpus.frame, folds=cv)
-            metrics["data"] = {"path": corpus.path, "sha256": corpus.sha256, "rows": len(corpus.frame)}
-            typer.echo(
-                f"{cv}-fold cross-validated figures (every row predicted by a model that never saw it):"
-            )
-            typer.echo(format_metrics(metrics))
-            results_json: dict = metrics
-        else:
-            fitted = load_model(model, allow_pickle=allow_pickle)
-            sets = [load_evaluation(data, text_column=text_column)] if data is not None else []
-            sets += [load_dataset(spec, text_column, topic_column, tone_column) for spec in dataset or ()]
-            if not sets:
-                sets = [load_evaluation(DEFAULT_DATA)]
-            results = []
-            for labelled in sets:
-                if labelled.sha256 == fitted.card.get("data", {}).get("sha256"):
-                    err.print(f"warning: {labelled.path} is the model's own training data; figures are optimistic",
-                              highlight=False)  # fmt: skip
-                predictions = predict_texts(fitted, labelled.frame["headline"].tolist())
-                metrics = evaluate(fitted, labelled, baselines, predictions=predictions)
-                metrics["model"] = {"path": str(model), "created_utc": fitted.card.get("created_utc")}
-                results.append(DatasetResult(labelled, predictions, metrics))
-                typer.echo(format_metrics(metrics) + "\n")
-            results_json = (
-                results[0].metrics if len(results) == 1 else {r.data.path: r.metrics for r in results}
-            )
-            if report is not None:
-                written = write_report(report, results, fitted.card)
-                err.print(f"report written to {report}/ ({len(written)} files)", highlight=False)
-        if json_path is not None:
-            with atomic_path(json_path) as tmp:
-                tmp.write_text(json.dumps(results_json, indent=2), encoding="utf-8")
-    except (HeadlinesError, ImportError) as exc:
-        raise _fail(exc if isinstance(exc, HeadlinesError) else InputError(str(exc))) from None
+            raise InputError("--report needs a model's predictions; it does not go with --cv")
+        _check_report_folder(report, inputs)
+    columns = {"text_column": text_column, "topic_column": topic_column, "tone_column": tone_column,
+               "tone_scale": scale}  # fmt: skip
+    if cv is not None:
+        corpus = load_corpus(data or DEFAULT_DATA)
+        check_trainable(corpus, folds=cv)
+        metrics = cross_validated_metrics(corpus.frame, folds=cv)
+        metrics["data"] = {"path": corpus.path, "sha256": corpus.sha256, "rows": len(corpus.frame)}
+        typer.echo(f"{cv}-fold cross-validated figures (every row predicted by a model that never saw it):")
+        typer.echo(format_metrics(metrics))
+        results_json: dict = metrics
+    else:
+        fitted = load_model(model, allow_pickle=allow_pickle)
+        sets = [load_evaluation(data, **columns)] if data is not None else []
+        sets += [load_dataset(spec, **columns) for spec in dataset or ()]
+        if not sets:
+            sets = [load_evaluation(DEFAULT_DATA)]
+        results = []
+        for labelled in sets:
+            if labelled.sha256 == fitted.card.get("data", {}).get("sha256"):
+                _say(f"warning: {labelled.path} is the model's own training data; figures are optimistic")
+            predictions = predict_texts(fitted, labelled.frame["headline"].tolist())
+            metrics = evaluate(fitted, labelled, baselines, predictions=predictions)
+            metrics["model"] = {"path": str(model), "created_utc": fitted.card.get("created_utc")}
+            results.append(DatasetResult(labelled, predictions, metrics))
+            typer.echo(format_metrics(metrics) + "\n")
+        results_json = results[0].metrics if len(results) == 1 else {r.data.path: r.metrics for r in results}
+        if report is not None:
+            written = write_report(report, results, fitted.card)
+            _say(f"report written to {report}/ ({len(written)} files)")
+    if json_path is not None:
+        with atomic_path(json_path) as tmp:
+            tmp.write_text(json.dumps(results_json, indent=2), encoding="utf-8")
 
 
 def _progress(quiet: bool):
@@ -296,18 +487,67 @@ def _progress(quiet: bool):
     )  # fmt: skip
 
 
-@app.command()
+def _page_rows() -> int:
+    """Rows of a table that fit one screen (a row of the table is at least one line)."""
+    import shutil
+
+    return max(10, shutil.get_terminal_size((80, 24)).lines - 10)
+
+
+def _report_counts(blank: int, unknown: int, shown: str = "") -> None:
+    if blank:
+        _say(f"warning: {blank} blank headline(s){shown} kept as rows with empty predictions")
+    if unknown:
+        _say(f"warning: {unknown} headline(s){shown} with no word the model knows (another script, emoji or "
+             "nonsense): their topic and tone are guesses; known_words is 0, and the topic is 'uncertain' "
+             "under --min-confidence")  # fmt: skip
+
+
+def _resolve_keep(keep: str, input: str, column: str | None, explain: int, encoding: str | None,
+                  input_format: str | None, delimiter: str | None) -> tuple[str, ...]:  # fmt: skip
+    """The input columns predict carries through, checked against the input's header before any work.
+
+    Standard input is read once, so its columns are not known before its rows: it keeps none.
+    """
+    if input == STDIN:
+        if keep.strip() not in (KEEP_ALL, KEEP_NONE):
+            raise InputError(f"standard input: --keep {keep!r} needs an input file (standard input is read "
+                             "once, so its columns are not known before its rows); pass a file, or --keep none")  # fmt: skip
+        return ()
+    columns = input_columns(input, encoding, input_format=input_format, delimiter=delimiter)
+    return resolve_keep(keep, columns, column, explain, input)
+
+
+@app.command(cls=_Command, epilog=EXIT_CODES_HELP + ".")
+@_guarded
 def predict(
-    input: Annotated[str, typer.Argument(help="A .txt/.csv/.tsv/.jsonl/.parquet file, or - for stdin.")],
+    input: Annotated[
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            help="A .txt/.csv/.tsv/.jsonl/.parquet file (.gz compressed too), or - for standard input "
+            "(a headline a line unless --input-format says otherwise).",
+        ),
+    ],
     model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
     column: Annotated[str | None, typer.Option(help="Text column of a CSV/TSV/JSONL/Parquet input.")] = None,
     keep: Annotated[
-        str, typer.Option(help="Input columns kept before the predictions: all, none, or COL,COL,...")
+        str,
+        typer.Option(
+            help="Input columns kept before the predictions: all, none, or COL,COL,... (standard input keeps none)."
+        ),
     ] = "all",
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
     format: Annotated[
         OutputFormat | None,
         typer.Option(help="Output format; default: table on a terminal, else by --output suffix, else CSV."),
+    ] = None,
+    input_format: Annotated[
+        InputFormat | None,
+        typer.Option(help="Input format, for standard input or a file whose name does not say."),
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="Field separator of a CSV input (default: comma; tab for TSV).")
     ] = None,
     explain: Annotated[
         int, typer.Option(help="Add the K terms that pushed each topic most and moved each tone most.", min=0)
@@ -316,7 +556,12 @@ def predict(
         float | None,
         typer.Option(help="Call a topic 'uncertain' when its probability is below this.", min=0, max=1),
     ] = None,
-    jobs: Annotated[int, typer.Option(help="Worker processes (default: all cores).", min=1)] = default_jobs(),
+    jobs: Annotated[
+        int,
+        typer.Option(
+            help=f"Worker processes (default: all cores, {default_jobs()} here).", min=1, show_default=False
+        ),
+    ] = default_jobs(),
     encoding: Annotated[
         str | None, typer.Option(help="Input encoding (default: UTF-8, or UTF-16 by BOM).")
     ] = None,
@@ -336,80 +581,96 @@ def predict(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (default: a local cluster of --jobs workers).")
     ] = None,
+    scheduler_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the --scheduler to answer.", min=0.1)
+    ] = SCHEDULER_TIMEOUT,
 ) -> None:
     """Label every headline with its topic, runner-up, probabilities and tone, in input order.
 
     Example: echo "KSE-100 plunges 2,000 points as rupee slides" | headlines predict -
     """
+    from classifier.io import check_input_options
+
+    _check_encoding(encoding)
+    if jobs > max_jobs():
+        raise InputError(f"--jobs {jobs}: at most {max_jobs()} on this machine")
+    fmt_in = check_input_options(input, column, input_format.value if input_format else None, delimiter,
+                                 glob=engine == Engine.dask)  # fmt: skip
     if engine == Engine.dask:
-        _predict_on_dask(input, model, output, format, column, scheduler, jobs, explain, min_confidence, keep)
+        _predict_on_dask(input, model, output, format, column, scheduler, scheduler_timeout, jobs, explain,
+                         min_confidence, encoding, safe_csv, allow_pickle, fmt_in, delimiter, keep)  # fmt: skip
         return
     fmt = output_format_for(output, format.value if format else None, sys.stdout.isatty())
-    try:
-        if output is not None:
-            if fmt == "table":
-                raise OutputError(
-                    f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet"
-                )
-            check_writable(output)
-        kept = resolve_keep(keep, input_columns(input, encoding), column, explain, input)
-        fitted = load_model(model, allow_pickle=allow_pickle)
+    if output is not None:
         if fmt == "table":
-            frame = predict_table(fitted, input, column, encoding, explain, min_confidence, kept)
-            blank = int(frame["topic"].isna().sum())
-            Console(soft_wrap=False).print(_prediction_table(frame, f"{len(frame)} headlines"))
-        else:
-            progress = _progress(quiet)
-            on_chunk = None
-            if progress is not None:
-                task = progress.add_task("predict", total=None, rate="-")
-                started = time.monotonic()
+            raise OutputError(
+                f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet"
+            )
+        check_writable(output)
+        refuse_overwriting_inputs(output, {"input": input, "--model": model})
+    kept = _resolve_keep(keep, input, column, explain, encoding, fmt_in, delimiter)
+    fitted = load_model(model, allow_pickle=allow_pickle)
+    reading = {"column": column, "encoding": encoding, "input_format": fmt_in, "delimiter": delimiter,
+               "keep": kept}  # fmt: skip
+    if fmt == "table":
+        page = predict_page(fitted, input, _page_rows(), explain=explain, min_confidence=min_confidence,
+                            **reading)  # fmt: skip
+        Console(soft_wrap=False).print(_prediction_table(page.frame, f"{page.total:,} headlines"))
+        if page.total > len(page.frame):
+            _say(f"showing the first {len(page.frame):,} of {page.total:,} rows; write them all with --output FILE "
+                 "(or pipe them: | less)")  # fmt: skip
+        _report_counts(page.blank, page.unknown, " among those shown" if page.total > len(page.frame) else "")
+        return
+    progress = _progress(quiet)
+    on_chunk = None
+    if progress is not None:
+        task = progress.add_task("predict", total=None, rate="-")
+        started = time.monotonic()
 
-                def on_chunk(rows: int) -> None:
-                    progress.advance(task, rows)
-                    done = progress.tasks[0].completed
-                    progress.update(task, rate=f"{done / max(time.monotonic() - started, 1e-9):,.0f}")
+        def on_chunk(rows: int) -> None:
+            progress.advance(task, rows)
+            done = progress.tasks[0].completed
+            progress.update(task, rate=f"{done / max(time.monotonic() - started, 1e-9):,.0f}")
 
-                progress.start()
-            try:
-                summary = predict_to_file(
-                    fitted, input, output, fmt, column, safe_csv=safe_csv,
-                    encoding=encoding, jobs=jobs, explain=explain, min_confidence=min_confidence, on_chunk=on_chunk,
-                    keep=kept,
-                )  # fmt: skip
-            finally:
-                if progress is not None:
-                    progress.stop()
-            blank = summary.blank
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
-    if blank:
-        err.print(f"warning: {blank} blank headline(s) kept as rows with empty predictions", highlight=False)
+        progress.start()
+    try:
+        summary = predict_to_file(fitted, input, output, fmt, safe_csv=safe_csv, jobs=jobs, explain=explain,
+                                  min_confidence=min_confidence, on_chunk=on_chunk, **reading)  # fmt: skip
+    finally:
+        if progress is not None:
+            progress.stop()
+    _report_counts(summary.blank, summary.unknown)
 
 
 def _predict_on_dask(
     pattern: str, model: Path, output: Path | None, format: OutputFormat | None, column: str | None,
-    scheduler: str | None, jobs: int, explain: int, min_confidence: float | None, keep: str = "all",
+    scheduler: str | None, scheduler_timeout: float, jobs: int, explain: int, min_confidence: float | None,
+    encoding: str | None, safe_csv: bool, allow_pickle: bool, input_format: str | None, delimiter: str | None,
+    keep: str = "all",
 ) -> None:  # fmt: skip
-    from classifier.distributed import run_on_cluster
+    from classifier.distributed import check_output_folder, run_on_cluster
 
-    try:
-        if output is None:
-            raise OutputError("--engine dask writes one file per partition: give --output FOLDER")
-        load_model(model)  # fail here, clearly, before any cluster starts
-        fmt = format.value if format else "parquet"
-        folder = run_on_cluster(
-            pattern, model, output, fmt, column, scheduler, jobs, explain, min_confidence, keep
-        )
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
-    err.print(f"predictions written to {folder}/ as {fmt}", highlight=False)
+    if output is None:
+        raise OutputError("--engine dask writes one file per partition: give --output FOLDER")
+    fmt = format.value if format else "parquet"
+    if fmt == "table":
+        raise OutputError(f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet")
+    check_output_folder(output)
+    load_model(model, allow_pickle=allow_pickle)  # fail here, clearly, before any cluster starts
+    summary = run_on_cluster(
+        pattern, model, output, fmt, column, scheduler, jobs, explain, min_confidence, keep,
+        encoding=encoding, safe_csv=safe_csv, allow_pickle=allow_pickle, input_format=input_format,
+        delimiter=delimiter, timeout=scheduler_timeout,
+    )  # fmt: skip
+    _report_counts(summary.blank, summary.unknown)
+    _say(f"predictions written to {output}/ as {fmt} ({summary.rows:,} rows, {summary.files} file(s))")
 
 
 SERVE_EXTRA_HINT = "headlines serve needs the serve extra ({missing} is not installed): pip install 'headlines-classifier[serve]'"
 
 
-@app.command()
+@app.command(cls=_Command, epilog=EXIT_CODES_HELP + ".")
+@_guarded
 def serve(
     model: Annotated[Path, typer.Option(help="Model file.")] = DEFAULT_MODEL,
     host: Annotated[
@@ -444,24 +705,37 @@ def serve(
     try:
         from classifier.serve import Limits, run_server
     except ImportError as exc:
-        raise _fail(InputError(SERVE_EXTRA_HINT.format(missing=exc.name or exc))) from None
+        raise InputError(SERVE_EXTRA_HINT.format(missing=exc.name or exc)) from None
 
     def announce(url: str) -> None:
         typer.echo(f"serving {model} at {url} ({workers} worker{'s' if workers > 1 else ''}); "
                    f"API docs at {url}docs; Ctrl-C stops")  # fmt: skip
         if not url.startswith(("http://127.", "http://[::1]", "http://localhost")):
-            err.print(f"warning: listening on {host}: other machines can reach it, with no authentication",
-                      highlight=False)  # fmt: skip
+            _say(f"warning: listening on {host}: other machines can reach it, with no authentication")
         sys.stdout.flush()
 
-    try:
-        fitted = load_model(model, allow_pickle=allow_pickle)
-        limits = Limits(max_body_bytes=max_body_bytes, max_headlines=max_headlines, body_timeout=body_timeout)
+    fitted = load_model(model, allow_pickle=allow_pickle)
+    limits = Limits(max_body_bytes=max_body_bytes, max_headlines=max_headlines, body_timeout=body_timeout)
+    with _serving_signals():  # Ctrl-C or SIGTERM is how a service ends: it stops and exits 0
         run_server(fitted, host, port, workers, limits, announce=announce)
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
+
+
+@contextmanager
+def _serving_signals():
+    """While serving, SIGINT and SIGTERM stop the server and end the command normally (not `Interrupted`)."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
     except KeyboardInterrupt:
         pass
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 class Every(str, Enum):
@@ -472,7 +746,8 @@ class Every(str, Enum):
     year = "year"
 
 
-@app.command()
+@app.command(cls=_Command, epilog=EXIT_CODES_HELP + ".")
+@_guarded
 def summarize(
     predictions: Annotated[Path, typer.Argument(help="A predictions file (CSV/TSV/JSONL/Parquet) or a folder of them.")],
     by: Annotated[list[str] | None, typer.Option(help="Group by this column (repeatable), e.g. country, outlet.")] = None,
@@ -493,49 +768,43 @@ def summarize(
     from classifier.trend_io import summarize_file, table_for_output, write_table, write_trend_report
     from classifier.trends import find_spikes
 
-    try:
-        for target, suffixes in ((output, (".csv", ".parquet")), (plot, (".png",))):
-            if target is not None:
-                if target.suffix.lower() not in suffixes:
-                    raise InputError(f"{target}: write it as {' or '.join(suffixes)}")
-                check_writable(target)
-        if (spikes or plot) and time is None:
-            raise InputError("--spikes and --plot need --time COLUMN (the column of dates)")
-        summary, _ = summarize_file(
-            predictions, tuple(by or ()), time, every.value if every else None, dayfirst
-        )
-        for note in summary.notes()[:-1]:  # the last note is the interval rule, shown with the table
-            err.print(f"warning: {predictions}: {note}", highlight=False)
-        found = (
-            find_spikes(summary, window, threshold) if time is not None and (spikes or plot or report) else []
-        )
-        table = table_for_output(summary.table)
-        to_stdout = output is None
-        if output is not None:
-            write_table(table, output)
-            err.print(f"summary written to {output} ({len(table):,} rows)", highlight=False)
-        elif sys.stdout.isatty():
-            console = Console(soft_wrap=False)
-            for table in _summary_tables(summary):
-                console.print(table)
+    for target, suffixes in ((output, (".csv", ".parquet")), (plot, (".png",))):
+        if target is not None:
+            if target.suffix.lower() not in suffixes:
+                raise InputError(f"{target}: write it as {' or '.join(suffixes)}")
+            check_writable(target)
+            refuse_overwriting_inputs(target, {"predictions": predictions})
+    if (spikes or plot) and time is None:
+        raise InputError("--spikes and --plot need --time COLUMN (the column of dates)")
+    summary, _ = summarize_file(predictions, tuple(by or ()), time, every.value if every else None, dayfirst)
+    for note in summary.notes()[:-1]:  # the last note is the interval rule, shown with the table
+        _say(f"warning: {predictions}: {note}")
+    found = find_spikes(summary, window, threshold) if time is not None and (spikes or plot or report) else []
+    table = table_for_output(summary.table)
+    to_stdout = output is None
+    if output is not None:
+        write_table(table, output)
+        _say(f"summary written to {output} ({len(table):,} rows)")
+    elif sys.stdout.isatty():
+        console = Console(soft_wrap=False)
+        for table in _summary_tables(summary):
+            console.print(table)
+    else:
+        sys.stdout.write(table.to_csv(index=False))
+    if spikes:
+        text = _spikes_text(found, summary.by)
+        if to_stdout and not sys.stdout.isatty():
+            err.print(text, markup=False, highlight=False)  # keep the CSV on stdout clean
         else:
-            sys.stdout.write(table.to_csv(index=False))
-        if spikes:
-            text = _spikes_text(found, summary.by)
-            if to_stdout and not sys.stdout.isatty():
-                err.print(text, markup=False, highlight=False)  # keep the CSV on stdout clean
-            else:
-                Console(soft_wrap=True).print(text, markup=False, highlight=False)
-        if plot is not None:
-            from classifier.trend_plots import save_trends_png
+            Console(soft_wrap=True).print(text, markup=False, highlight=False)
+    if plot is not None:
+        from classifier.trend_plots import save_trends_png
 
-            save_trends_png(plot, summary, found)
-            err.print(f"plot written to {plot}", highlight=False)
-        if report is not None:
-            written = write_trend_report(report, summary, found, str(predictions), window, threshold)
-            err.print(f"report written to {report}/ ({len(written)} files)", highlight=False)
-    except HeadlinesError as exc:
-        raise _fail(exc) from None
+        save_trends_png(plot, summary, found)
+        _say(f"plot written to {plot}")
+    if report is not None:
+        written = write_trend_report(report, summary, found, str(predictions), window, threshold)
+        _say(f"report written to {report}/ ({len(written)} files)")
 
 
 def _summary_tables(summary) -> list[Table]:

@@ -96,3 +96,11 @@ SERVE_MAX_HEADLINES = 10_000  # headlines in one request; more is refused with 4
 SERVE_MAX_EXPLAIN = 20  # the largest `explain` a request may ask for
 SERVE_BODY_TIMEOUT = 30.0  # seconds a client may take to send its whole body (then 408)
 SERVE_MAX_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024  # bodies held at once by one worker; past it, 503
+
+# Limits on what a model file may make this process read: checked on the sizes the zip declares
+# and again while inflating, so a small file that inflates to gigabytes is refused at once.
+MODEL_MAX_CARD_BYTES = 1 << 20  # 1 MiB; a card is a few kB
+MODEL_MAX_PAYLOAD_BYTES = 1 << 30  # 1 GiB; the shipped model's payload is a few MB
+MODEL_MAX_SEMANTIC_BYTES = 1 << 28  # 256 MiB; the semantic vector table is about 4 MB
+
+SCHEDULER_TIMEOUT = 10.0  # seconds `--engine dask` waits for a --scheduler to answer

@@ -19,12 +19,12 @@ from pathlib import Path
 import pandas as pd
 
 from classifier.config import DEFAULT_POOL, POOL_ENVIRONMENT, TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
-from classifier.data import Labelled, file_sha256, labelled_from_frame
+from classifier.data import TONE_LABEL, Labelled, file_sha256, load_evaluation
 from classifier.errors import InputError
 from classifier.io import read_table
 
 TOPIC_GROUP_COLUMN = "topic_group"  # gold given as a set of acceptable topics, `|`-separated
-TONE_LABEL_COLUMN = "tone_label"  # gold given only as negative / neutral / positive
+TONE_LABEL_COLUMN = TONE_LABEL  # gold given only as negative / neutral / positive
 SOURCE_CLASS_COLUMN = "source_class"  # the set's own class, kept for per-class figures
 GROUP_COLUMNS = ("country", "outlet")  # where a set has them, figures are also given per group
 
@@ -248,19 +248,14 @@ def load_dataset(
     text_column: str = TEXT_COLUMN,
     topic_column: str = TOPIC_COLUMN,
     tone_column: str = TONE_COLUMN,
+    tone_scale: tuple[float, float] | None = None,
 ) -> Labelled:
-    """Load 'FORMAT:PATH' as labelled rows ready to evaluate; 'csv' reads any table with named columns."""
+    """Load 'FORMAT:PATH' as labelled rows ready to evaluate; 'csv' reads any table like `--data` does.
+
+    The column names and `tone_scale` apply to 'csv' sets; the other formats map their own labels.
+    """
     fmt, path = parse_dataset_spec(spec)
     if fmt == "csv":
-        frame = read_table(path)
-        renames = {text_column: TEXT_COLUMN, topic_column: TOPIC_COLUMN, tone_column: TONE_COLUMN}
-        missing = [c for c in (text_column,) if c not in frame.columns]
-        if missing:
-            raise InputError(
-                f"{path}: no column {missing[0]!r} (columns: {', '.join(map(str, frame.columns))})"
-            )
-        frame = frame.rename(columns={k: v for k, v in renames.items() if k in frame.columns})
-        keep = [c for c in ("id", TEXT_COLUMN, TOPIC_COLUMN, TONE_COLUMN) if c in frame.columns]
-        return labelled_from_frame(frame[keep], path, file_sha256(path), (TEXT_COLUMN,), corpus_rules=False)
+        return load_evaluation(path, text_column, topic_column, tone_column, tone_scale)
     frame = IMPORTERS[fmt](path)
     return Labelled(frame=frame.reset_index(drop=True), path=f"{fmt}:{path}", sha256=file_sha256(path))

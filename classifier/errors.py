@@ -45,3 +45,35 @@ class ServeError(HeadlinesError):
     """The service cannot start: a host it cannot resolve, a port in use or not permitted."""
 
     exit_code = 6
+
+
+class Interrupted(BaseException):
+    """The run was stopped by a signal (Ctrl-C or SIGTERM); a BaseException, like KeyboardInterrupt.
+
+    Its exit code follows the shell's convention, 128 plus the signal number: 130 for SIGINT, 143
+    for SIGTERM.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(f"signal {signum}")
+
+
+# Every exit code the command line uses, for its help and the README (tests keep them in step).
+EXIT_CODES: dict[int, str] = {
+    0: "success (also when a reader closes the pipe early, as with `| head`)",
+    1: "an unexpected internal error (a bug; HEADLINES_DEBUG=1 shows its traceback)",
+    2: (
+        "bad input or option: a file missing, unreadable, undecodable, of unknown type, lacking a "
+        "column, with a malformed row or a value that is not text; an input column named like an "
+        "output column of predict; an unknown encoding; an output that would overwrite an input; an "
+        "unreachable --scheduler; a usage error; or an optional extra not installed"
+    ),
+    3: "labelled data breaks the corpus rules or floors, or is too small to train on (every problem listed)",
+    4: "model file missing, foreign, damaged, oversized or incompatible",
+    5: "output cannot be written (missing folder, not writable, disk full)",
+    6: "`headlines serve` cannot listen: unknown host, port in use or not permitted",
+    130: "interrupted (Ctrl-C); no partial output is left",
+    143: "terminated (SIGTERM); no partial output is left",
+}

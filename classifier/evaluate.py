@@ -173,13 +173,21 @@ def bootstrap_intervals(
 def evaluate_predictions(
     frame: pd.DataFrame, predictions: pd.DataFrame, with_intervals: bool = False
 ) -> dict:
-    """Score prediction rows against whichever labels the frame has; rows without a prediction are skipped."""
+    """Score prediction rows against whichever labels the frame has.
+
+    A row without a prediction, or without a gold label for a measure, is left out of that measure.
+    """
     result: dict = {}
     has = set(predictions.columns)
+
+    def gold(column: str) -> np.ndarray:
+        return frame[column].notna().to_numpy() if column in frame.columns else np.zeros(len(frame), bool)
+
     if "topic" in has:
-        scored = predictions["topic"].notna().to_numpy()
-        predicted = predictions["topic"].to_numpy()[scored]
+        predicted_any = predictions["topic"].notna().to_numpy()
         if TOPIC_COLUMN in frame.columns:
+            scored = predicted_any & gold(TOPIC_COLUMN)
+            predicted = predictions["topic"].to_numpy()[scored]
             result["topic"] = topic_metrics(frame[TOPIC_COLUMN].to_numpy()[scored], predicted)
             if "topic_confidence" in has:
                 conf = predictions["topic_confidence"].to_numpy(dtype=float)[scored]
@@ -187,26 +195,29 @@ def evaluate_predictions(
                     conf, predicted == frame[TOPIC_COLUMN].to_numpy()[scored]
                 )
         if TOPIC_GROUP_COLUMN in frame.columns:
+            scored = predicted_any & gold(TOPIC_GROUP_COLUMN)
             source = (
                 frame[SOURCE_CLASS_COLUMN].to_numpy()[scored]
                 if SOURCE_CLASS_COLUMN in frame.columns
                 else None
             )
             result["topic_group"] = topic_group_metrics(
-                frame[TOPIC_GROUP_COLUMN].to_numpy()[scored], predicted, source
+                frame[TOPIC_GROUP_COLUMN].to_numpy()[scored], predictions["topic"].to_numpy()[scored], source
             )
     if "tone" in has:
-        scored = predictions["tone"].notna().to_numpy()
-        labels = predictions["tone_label"].to_numpy()[scored] if "tone_label" in has else None
+        predicted_any = predictions["tone"].notna().to_numpy()
         if TONE_COLUMN in frame.columns:
+            scored = predicted_any & gold(TONE_COLUMN)
+            labels = predictions["tone_label"].to_numpy()[scored] if "tone_label" in has else None
             result["tone"] = tone_metrics(
                 frame[TONE_COLUMN].to_numpy(dtype=float)[scored], predictions["tone"].to_numpy(dtype=float)[scored],
                 labels,
             )  # fmt: skip
         if TONE_LABEL_COLUMN in frame.columns:
+            scored = predicted_any & gold(TONE_LABEL_COLUMN)
             pred = (
-                labels
-                if labels is not None
+                predictions["tone_label"].to_numpy()[scored]
+                if "tone_label" in has
                 else tone_labels(predictions["tone"].to_numpy(dtype=float)[scored])
             )
             result["tone_label"] = tone_label_metrics(frame[TONE_LABEL_COLUMN].to_numpy()[scored], pred)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import numpy as np
@@ -44,10 +43,16 @@ def country_counts(frame: pd.DataFrame) -> pd.Series:
 
 
 def top_terms(model: HeadlineModel, k: int = 15) -> dict[str, list[tuple[str, float]]]:
-    """The k features with the largest topic-head weight for each topic: what the model leans on."""
-    names = model.feature_names()
+    """The k features with the largest topic-head weight for each topic: what the model leans on.
+
+    Names as `--explain` gives them: a word or word pair as it is, a five-letter stem as
+    'stem:secur' (so a stem is never mistaken for a word: 'stem:condo' is condemn, condolence).
+    """
+    from classifier.explain import readable_names
+
+    names = readable_names(model.feature_names())
     result = {}
     for row, topic in zip(model.topic_head.coef_, model.topics, strict=True):
         best = np.argsort(row)[::-1][:k]
-        result[topic] = [(re.sub(r"^\w+__", "", names[i]), float(row[i])) for i in best]
+        result[topic] = [(str(names[i]), float(row[i])) for i in best]
     return result

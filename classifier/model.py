@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -33,6 +34,7 @@ from classifier.config import (
     TOPICS,
     WORD_NGRAMS,
 )
+from classifier.coverage import known_word_counts
 from classifier.features import (
     LEXICON_FEATURES,
     ChunkTokens,
@@ -40,6 +42,7 @@ from classifier.features import (
     build_text_features,
     tokenise_chunk,
 )
+from classifier.io import headline_texts
 from classifier.semantic import SemanticView, load_table
 from classifier.vectorize import CompiledFeatures, compile_features
 
@@ -52,6 +55,7 @@ PREDICTION_COLUMNS: tuple[str, ...] = (
     *PROBABILITY_COLUMNS,
     "tone",
     "tone_label",
+    "known_words",  # how many of the headline's words the model knows; 0: its answer is a guess
 )
 REASON_COLUMNS: tuple[str, ...] = ("topic_reasons", "tone_reasons")
 UNCERTAIN = "uncertain"
@@ -270,12 +274,25 @@ def predict_texts(
 
     explain: also list, per row, the `explain` terms that pushed its topic most and that moved its
     tone most (JSON-ready [term, contribution] pairs). min_confidence: a topic whose probability is
-    below it becomes "uncertain" (the probabilities stay).
+    below it, or of a headline with no word the model knows (`known_words` 0), becomes "uncertain"
+    (the probabilities stay). None and NaN count as blank (with a warning); a value that is not text
+    (a number, a list) is refused with its row.
     """
-    texts = ["" if t is None else str(t) for t in texts]
+    texts = headline_texts(texts)
+    out = _predict(model, texts, explain, min_confidence)
+    blank = sum(not t.strip() for t in texts)
+    if blank:
+        warnings.warn(f"{blank} blank headline(s) kept as rows with empty predictions", stacklevel=2)
+    return out
+
+
+def _predict(
+    model: HeadlineModel, texts: list[str], explain: int, min_confidence: float | None
+) -> pd.DataFrame:
     names = PREDICTION_COLUMNS + (REASON_COLUMNS if explain else ())
     out = {name: np.full(len(texts), None if name in _TEXT_PREDICTIONS else np.nan,
                          dtype=object if name in _TEXT_PREDICTIONS else np.float64) for name in names}  # fmt: skip
+    out["known_words"] = np.zeros(len(texts), dtype=np.int64)
     keep = np.array([bool(t.strip()) for t in texts], dtype=bool)
     rows = np.flatnonzero(keep)
     if len(rows):
@@ -302,8 +319,10 @@ def _predict_kept(model: HeadlineModel, kept: list[str], rows: np.ndarray, out: 
     every = np.arange(len(kept))
     confidence = proba[every, best]
     topic = labels[best]
+    known = known_word_counts(model, tokens)
     if min_confidence is not None:
-        topic = np.where(confidence < min_confidence, UNCERTAIN, topic)
+        topic = np.where((confidence < min_confidence) | (known == 0), UNCERTAIN, topic)
+    out["known_words"][rows] = known
     tone_input = model.tone_matrix(matrix, kept, tokens)
     tone = model.calibrated_tone(model.tone_head.predict(tone_input))
     out["topic"][rows] = topic
@@ -337,7 +356,7 @@ def predict_frame(
     model: HeadlineModel, frame: pd.DataFrame, explain: int = 0, min_confidence: float | None = None
 ) -> pd.DataFrame:
     """Return the input's id and headline followed by every prediction column, row for row."""
-    preds = predict_texts(model, frame[TEXT_COLUMN].tolist(), explain, min_confidence)
+    preds = _predict(model, headline_texts(frame[TEXT_COLUMN].tolist()), explain, min_confidence)
     preds.index = frame.index
     return pd.concat([frame[["id", TEXT_COLUMN]], preds], axis=1)
 

@@ -82,5 +82,5 @@ def save_png(path: str | Path, draw, *args, size: tuple[float, float] = (6.0, 5.
     figure = Figure(figsize=size, layout="constrained")
     FigureCanvasAgg(figure)
     draw(figure.add_subplot(), *args)
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=120, format="png")
     return Path(path)

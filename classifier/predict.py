@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from joblib import Parallel, delayed
 
+from classifier import interrupts
 from classifier.config import CHUNK_ROWS, TEXT_COLUMN
 from classifier.io import iter_headlines
 from classifier.keep import with_kept
@@ -25,10 +26,25 @@ from classifier.writers import EncodedChunk, encode_chunk, open_writer
 
 @dataclass
 class PredictSummary:
-    """What a prediction run did: rows read and written, and how many were blank."""
+    """What a prediction run did: rows read and written, how many were blank, how many had no known word."""
 
     rows: int = 0
     blank: int = 0
+    unknown: int = 0
+
+    def add(self, other: PredictSummary) -> PredictSummary:
+        """Count another chunk's rows in."""
+        self.rows += other.rows
+        self.blank += other.blank
+        self.unknown += other.unknown
+        return self
+
+
+def count(frame: pd.DataFrame) -> PredictSummary:
+    """The rows of a prediction frame, its blank rows and its rows with no word the model knows."""
+    blank = frame["topic"].isna()
+    unknown = int(((frame["known_words"] == 0) & ~blank).sum()) if "known_words" in frame.columns else 0
+    return PredictSummary(len(frame), int(blank.sum()), unknown)
 
 
 def default_jobs() -> int:
@@ -39,11 +55,16 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def max_jobs() -> int:
+    """The most worker processes a run may ask for: four per core (more only costs memory)."""
+    return 4 * (os.cpu_count() or 1)
+
+
 @lru_cache(maxsize=2)
-def _model_from_file(path: str) -> HeadlineModel:
+def _model_from_file(path: str, allow_pickle: bool = False) -> HeadlineModel:
     from classifier.store import load_model
 
-    return load_model(path)
+    return load_model(path, allow_pickle=allow_pickle)
 
 
 _SHARED: dict[str, HeadlineModel] = {}  # the model forked workers inherit from the parent
@@ -72,14 +93,15 @@ def encode_predictions(frame: pd.DataFrame, fmt: str, safe_csv: bool = False) ->
     return encode_chunk(frame if fmt == "jsonl" else serialise_reasons(frame), fmt, safe_csv)
 
 
-def _prepare_for_file(
+def prepare_for_file(
     frame: pd.DataFrame, fmt: str, safe_csv: bool
-) -> tuple[pd.DataFrame | EncodedChunk, int, int]:
-    """A prediction chunk ready for the writer, with its row and blank-row counts (run in the workers).
+) -> tuple[pd.DataFrame | EncodedChunk, PredictSummary]:
+    """A prediction chunk ready for the writer, with its counts (run in the workers).
 
-    Text formats come back as encoded bytes, so workers share the encoding; Parquet as the frame.
+    Text formats come back as encoded bytes, so workers share the encoding; Parquet as the frame
+    with reasons as JSON text. Every engine writes through this, so their files agree.
     """
-    return encode_predictions(frame, fmt, safe_csv), len(frame), int(frame["topic"].isna().sum())
+    return encode_predictions(frame, fmt, safe_csv), count(frame)
 
 
 def _can_fork() -> bool:
@@ -97,6 +119,8 @@ def iter_predictions(
     min_confidence: float | None = None,
     finish: Callable | None = None,
     keep: tuple[str, ...] = (),
+    input_format: str | None = None,
+    delimiter: str | None = None,
 ) -> Iterator:
     """Yield prediction chunks for an input file or '-' (stdin), in input order.
 
@@ -111,7 +135,8 @@ def iter_predictions(
     whatever the input size. Where the system can fork (Linux), workers share the parent's loaded
     model instead of each holding a copy; elsewhere each worker loads it once.
     """
-    chunks = iter_headlines(source, column=column, chunk_rows=chunk_rows, encoding=encoding, keep=keep)
+    chunks = iter_headlines(source, column=column, chunk_rows=chunk_rows, encoding=encoding, keep=keep,
+                            input_format=input_format, delimiter=delimiter)  # fmt: skip
     first = list(itertools.islice(chunks, 2))
     chunks = itertools.chain(first, chunks)
     if isinstance(model, (str, Path)):
@@ -132,7 +157,11 @@ def iter_predictions(
         context = multiprocessing.get_context("fork")
         # A sliding window of 2 chunks per worker: no barrier between groups, memory stays flat.
         # (joblib's generator mode, used above, does not support a fork-based backend.)
-        with context.Pool(jobs) as pool:
+        # Workers ignore Ctrl-C (the parent stops them) and are forked with signals held back, so
+        # none is killed half-way through a queue operation, which would hang the pool's shutdown.
+        with interrupts.signals_blocked():
+            pool = context.Pool(jobs, initializer=interrupts.quiet_worker)
+        with pool:
             pending: collections.deque = collections.deque()
             for chunk in chunks:
                 pending.append(
@@ -173,25 +202,48 @@ def predict_to_file(
     min_confidence: float | None = None,
     on_chunk: Callable[[int], None] | None = None,
     keep: tuple[str, ...] = (),
+    input_format: str | None = None,
+    delimiter: str | None = None,
 ) -> PredictSummary:
-    """Stream predictions from `source` to `output` (stdout when None) in a streaming format."""
+    """Stream predictions from `source` to `output` (stdout when None) in a streaming format.
+
+    An empty input still gives a valid file: the CSV/TSV header, or the Parquet schema.
+    """
     summary = PredictSummary()
     with open_writer(output, fmt, safe_csv=safe_csv) as writer:
-        finish = functools.partial(_prepare_for_file, fmt=fmt, safe_csv=safe_csv)
+        finish = functools.partial(prepare_for_file, fmt=fmt, safe_csv=safe_csv)
         if fmt in ("csv", "tsv"):
             import pyarrow.csv  # noqa: F401  imported before workers fork, so they share its memory
-        for prepared, rows, blank in iter_predictions(
-            model, source, column, chunk_rows, encoding, jobs, explain, min_confidence, finish, keep
-        ):
-            if fmt == "parquet":
-                writer.write(prepared)
-            else:
-                writer.write_encoded(prepared)
-            summary.rows += rows
-            summary.blank += blank
+        for prepared, counts in iter_predictions(
+            model, source, column, chunk_rows, encoding, jobs, explain, min_confidence, finish,
+            keep, input_format, delimiter,
+        ):  # fmt: skip
+            _write(writer, prepared)
+            summary.add(counts)
             if on_chunk:
-                on_chunk(rows)
+                on_chunk(counts.rows)
+        if not writer.started:
+            _write(writer, finish(empty_predictions(model, explain, min_confidence, keep))[0])
     return summary
+
+
+def _write(writer, prepared: pd.DataFrame | EncodedChunk) -> None:
+    if isinstance(prepared, EncodedChunk):
+        writer.write_encoded(prepared)
+    else:
+        writer.write(prepared)
+
+
+def empty_predictions(
+    model: HeadlineModel | str | Path,
+    explain: int = 0,
+    min_confidence: float | None = None,
+    keep: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """The output of no rows: every column (the kept ones too), with its type, and nothing in it."""
+    fitted = _model_from_file(str(model)) if isinstance(model, (str, Path)) else model
+    empty = pd.DataFrame({name: [] for name in ("id", TEXT_COLUMN, *keep)}, dtype=object)
+    return with_kept(predict_frame(fitted, empty, explain, min_confidence), empty)
 
 
 def predict_table(
@@ -202,12 +254,52 @@ def predict_table(
     explain: int = 0,
     min_confidence: float | None = None,
     keep: tuple[str, ...] = (),
+    input_format: str | None = None,
+    delimiter: str | None = None,
 ) -> pd.DataFrame:
-    """Collect all predictions for an input into one frame (for tables and notebooks)."""
+    """Collect all predictions for an input into one frame (for notebooks; mind the input's size)."""
     frames = list(iter_predictions(model, source, column, encoding=encoding, explain=explain,
-                                   min_confidence=min_confidence, keep=keep))  # fmt: skip
+                                   min_confidence=min_confidence, keep=keep, input_format=input_format,
+                                   delimiter=delimiter))  # fmt: skip
     if not frames:
-        fitted = _model_from_file(str(model)) if isinstance(model, (str, Path)) else model
-        empty = pd.DataFrame({name: [] for name in ("id", TEXT_COLUMN, *keep)}, dtype=object)
-        return with_kept(predict_frame(fitted, empty, explain, min_confidence), empty)
+        return empty_predictions(model, explain, min_confidence, keep)
     return pd.concat(frames, ignore_index=True)
+
+
+@dataclass
+class Page:
+    """The first rows of an input, predicted, and how many rows the input has in all."""
+
+    frame: pd.DataFrame
+    total: int
+    blank: int
+    unknown: int
+
+
+def predict_page(
+    model: HeadlineModel | str | Path,
+    source: str | Path,
+    rows: int,
+    column: str | None = None,
+    encoding: str | None = None,
+    explain: int = 0,
+    min_confidence: float | None = None,
+    input_format: str | None = None,
+    delimiter: str | None = None,
+    keep: tuple[str, ...] = (),
+) -> Page:
+    """Predict only the first `rows` rows of an input (what a screen shows) and count the rest unread.
+
+    Reading is cheap next to predicting, so the total is exact without predicting every row.
+    """
+    fitted = _model_from_file(str(model)) if isinstance(model, (str, Path)) else model
+    chunks = iter_headlines(source, column=column, encoding=encoding, keep=keep,
+                            input_format=input_format, delimiter=delimiter)  # fmt: skip
+    first = next(chunks, None)
+    if first is None:
+        return Page(empty_predictions(fitted, explain, min_confidence, keep), 0, 0, 0)
+    head = first.head(rows)
+    frame = with_kept(predict_frame(fitted, head, explain, min_confidence), head)
+    total = len(first) + sum(len(chunk) for chunk in chunks)
+    counts = count(frame)
+    return Page(frame, total, counts.blank, counts.unknown)

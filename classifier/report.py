@@ -12,12 +12,14 @@ import pandas as pd
 
 from classifier.config import TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
 from classifier.data import Labelled
+from classifier.errors import OutputError
 from classifier.evaluate import comparison_rows, format_metrics
 from classifier.model import PROBABILITY_COLUMNS
 from classifier.plots import plot_confusion, plot_coverage, plot_reliability, plot_tone_scatter, save_png
 from classifier.writers import atomic_path
 
 MISTAKES_PER_SET = 50
+REPORT_FILES = ("metrics.json", "report.md", "errors.csv")  # beside one PNG per plot and set
 
 
 @dataclass
@@ -41,13 +43,17 @@ def most_confident_mistakes(
     frame = data.frame
     parts = []
     if TOPIC_COLUMN in frame.columns:
-        wrong = predictions["topic"].notna() & (predictions["topic"] != frame[TOPIC_COLUMN])
+        wrong = (
+            predictions["topic"].notna()
+            & frame[TOPIC_COLUMN].notna()
+            & (predictions["topic"] != frame[TOPIC_COLUMN])
+        )
         topic = pd.concat([frame.loc[wrong, ["id", TEXT_COLUMN, TOPIC_COLUMN]].rename(columns={TOPIC_COLUMN: "gold"}),
                            predictions.loc[wrong, ["topic", "topic_confidence", *PROBABILITY_COLUMNS]]
                            .rename(columns={"topic": "predicted"})], axis=1)  # fmt: skip
         parts.append(topic.sort_values("topic_confidence", ascending=False).head(k).assign(kind="topic"))
     if TONE_COLUMN in frame.columns:
-        error = (predictions["tone"] - frame[TONE_COLUMN]).abs()
+        error = (predictions["tone"] - frame[TONE_COLUMN]).abs().dropna()
         worst = error.sort_values(ascending=False).head(k).index
         tone = pd.DataFrame({"id": frame.loc[worst, "id"], TEXT_COLUMN: frame.loc[worst, TEXT_COLUMN],
                              "gold": frame.loc[worst, TONE_COLUMN], "predicted": predictions.loc[worst, "tone"],
@@ -72,7 +78,10 @@ def _markdown_table(rows: list[tuple[str, dict]]) -> str:
 def write_report(out_dir: str | Path, results: list[DatasetResult], card: dict) -> list[Path]:
     """Write metrics.json, report.md, PNG plots and errors.csv for every evaluated set."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot make the report folder ({exc.strerror})") from None
     written: list[Path] = []
     md = ["# Evaluation report", "", "## Model", ""]
     data = card.get("data", {})
@@ -94,18 +103,18 @@ def write_report(out_dir: str | Path, results: list[DatasetResult], card: dict) 
                 md += [_markdown_table(rows), ""]
         md += ["```", format_metrics(metrics), "```", ""]
         if "topic" in metrics:
-            written.append(save_png(out / f"{slug}-confusion.png", plot_confusion, metrics["topic"]))
+            written.append(_png(out / f"{slug}-confusion.png", plot_confusion, metrics["topic"]))
             md.append(f"![confusion matrix]({slug}-confusion.png)")
             if "calibration" in metrics["topic"]:
                 cal = metrics["topic"]["calibration"]
-                written.append(save_png(out / f"{slug}-reliability.png", plot_reliability, cal))
-                written.append(save_png(out / f"{slug}-coverage.png", plot_coverage, cal, size=(6.0, 4.0)))
+                written.append(_png(out / f"{slug}-reliability.png", plot_reliability, cal))
+                written.append(_png(out / f"{slug}-coverage.png", plot_coverage, cal, size=(6.0, 4.0)))
                 md += [f"![reliability curve]({slug}-reliability.png)", f"![coverage]({slug}-coverage.png)"]
         if "tone" in metrics:
-            scored = result.predictions["tone"].notna().to_numpy()
+            scored = (result.predictions["tone"].notna() & result.data.frame[TONE_COLUMN].notna()).to_numpy()
             gold = result.data.frame[TONE_COLUMN].to_numpy(dtype=float)[scored]
             pred = result.predictions["tone"].to_numpy(dtype=float)[scored]
-            written.append(save_png(out / f"{slug}-tone.png", plot_tone_scatter, gold, pred))
+            written.append(_png(out / f"{slug}-tone.png", plot_tone_scatter, gold, pred))
             md.append(f"![tone against gold]({slug}-tone.png)")
         md.append("")
         mistakes.append(
@@ -120,6 +129,13 @@ def write_report(out_dir: str | Path, results: list[DatasetResult], card: dict) 
     with atomic_path(out / "errors.csv") as tmp:
         pd.concat(mistakes, ignore_index=True).to_csv(tmp, index=False)
     return [out / "metrics.json", out / "report.md", out / "errors.csv", *written]
+
+
+def _png(path: Path, draw, *args, **kwargs) -> Path:
+    """A plot written whole or not at all (and with the umask's mode), like every other file."""
+    with atomic_path(path) as tmp:
+        save_png(tmp, draw, *args, **kwargs)
+    return path
 
 
 def _json(value: object) -> object:

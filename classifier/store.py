@@ -8,6 +8,7 @@ import io
 import json
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,13 @@ import sklearn
 import skops.io as sio
 from sklearn.pipeline import FeatureUnion
 
-from classifier.config import MODEL_FORMAT, MODEL_FORMAT_VERSION
+from classifier.config import (
+    MODEL_FORMAT,
+    MODEL_FORMAT_VERSION,
+    MODEL_MAX_CARD_BYTES,
+    MODEL_MAX_PAYLOAD_BYTES,
+    MODEL_MAX_SEMANTIC_BYTES,
+)
 from classifier.errors import ModelFileError
 from classifier.model import HeadlineModel
 from classifier.semantic import SemanticView, load_table
@@ -135,12 +142,17 @@ def _semantic_view(path: Path, archive: zipfile.ZipFile, card: dict) -> Semantic
         raise ModelFileError(
             f"{path}: damaged model file (the semantic view's table or its card entry is missing)"
         )
-    data = archive.read(SEMANTIC_NAME)
+    data = read_member(path, archive, SEMANTIC_NAME, MODEL_MAX_SEMANTIC_BYTES)
     if hashlib.sha256(data).hexdigest() != expected.get("sha256"):
         raise ModelFileError(
             f"{path}: the semantic vector table does not match its card (edited or damaged); retrain it"
         )
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as inner:  # the table is an .npz: cap what it inflates to
+            declared = sum(info.file_size for info in inner.infolist())
+        if declared > MODEL_MAX_SEMANTIC_BYTES:
+            raise ModelFileError(f"{path}: refused: the semantic vector table would inflate to {declared:,} "
+                                 f"bytes (at most {MODEL_MAX_SEMANTIC_BYTES:,})")  # fmt: skip
         return SemanticView(load_table(data), float(expected["weight"]))
     except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile) as exc:
         raise ModelFileError(f"{path}: damaged semantic vector table ({exc})") from None
@@ -187,12 +199,46 @@ def card_markdown(card: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise ModelFileError(f"{path}: no model file here; train one with `make train` or pass --model")
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a folder; --model needs a model file")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def read_member(path: Path, archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """One member of a zip, refused if it declares, or turns out to inflate to, more than `limit` bytes."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise ModelFileError(f"{path}: not a headlines model file (no {name})") from None
+    if info.file_size > limit:
+        raise ModelFileError(f"{path}: refused: {name} would inflate to {info.file_size:,} bytes "
+                             f"(at most {limit:,})")  # fmt: skip
+    try:
+        with archive.open(info) as member:
+            data = member.read(limit + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        raise ModelFileError(f"{path}: damaged model file ({name}: {exc or type(exc).__name__})") from None
+    if len(data) > limit:
+        raise ModelFileError(f"{path}: refused: {name} inflates to more than {limit:,} bytes")
+    return data
+
+
 def read_card(path: str | Path) -> dict:
     """Read and check a model file's card without loading the model."""
     path = Path(path)
-    if not path.exists():
-        raise ModelFileError(f"{path}: no model file here; train one with `make train` or pass --model")
-    if not _is_zip(path):
+    _check_file(path)
+    try:
+        is_zip = _is_zip(path)
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not is_zip:
         hint = (
             "; it looks like a pickle or joblib file, which can run code when loaded: pass --allow-pickle only if you trust it"
             if _looks_pickled(path)
@@ -203,17 +249,21 @@ def read_card(path: str | Path) -> dict:
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            card = json.loads(archive.read(CARD_NAME))
-    except KeyError:
-        raise ModelFileError(f"{path}: not a headlines model file (no {CARD_NAME})") from None
-    except (zipfile.BadZipFile, json.JSONDecodeError, OSError) as exc:
+            raw = read_member(path, archive, CARD_NAME, MODEL_MAX_CARD_BYTES)
+        card = json.loads(raw)
+    except (zipfile.BadZipFile, OSError) as exc:
         raise ModelFileError(f"{path}: damaged model file ({exc})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise ModelFileError(f"{path}: damaged model file ({CARD_NAME} is not valid JSON)") from None
     _check_card(path, card)
     return card
 
 
 def _check_card(path: Path, card: dict) -> None:
-    if not isinstance(card, dict) or card.get("format") != MODEL_FORMAT:
+    if not isinstance(card, dict):
+        raise ModelFileError(f"{path}: not a headlines model file ({CARD_NAME} holds a {type(card).__name__}, "
+                             "not an object)")  # fmt: skip
+    if card.get("format") != MODEL_FORMAT:
         raise ModelFileError(f"{path}: not a headlines model file (card format {card.get('format')!r})")
     version = str(card.get("format_version", ""))
     if _major(version) != _major(MODEL_FORMAT_VERSION):
@@ -234,11 +284,19 @@ def _check_card(path: Path, card: dict) -> None:
 
 
 def payload_types(path: Path, payload: bytes) -> set[str]:
-    """Every type a skops payload would create, read from its schema without loading anything."""
+    """Every type a skops payload would create, read from its schema without loading anything.
+
+    The payload is itself a zip: every member must declare a size within the limit, so that
+    loading it cannot inflate without bound either.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as inner:
-            schema = json.loads(inner.read("schema.json"))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+            declared = sum(info.file_size for info in inner.infolist())
+            if declared > MODEL_MAX_PAYLOAD_BYTES:
+                raise ModelFileError(f"{path}: refused: the model payload would inflate to {declared:,} bytes "
+                                     f"(at most {MODEL_MAX_PAYLOAD_BYTES:,})")  # fmt: skip
+            schema = json.loads(read_member(path, inner, "schema.json", MODEL_MAX_PAYLOAD_BYTES))
+    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ModelFileError(f"{path}: damaged model payload ({type(exc).__name__})") from None
     found: set[str] = set()
     stack: list[object] = [schema]
@@ -306,16 +364,15 @@ def load_model(path: str | Path, allow_pickle: bool = False) -> HeadlineModel:
     (unpickling can run arbitrary code; never the default).
     """
     path = Path(path)
-    if allow_pickle and path.exists() and not _is_zip(path):
+    _check_file(path)
+    if allow_pickle and not _is_zip(path):
         return _load_pickle(path)
     card = read_card(path)
     try:
         with zipfile.ZipFile(path) as archive:
-            payload = archive.read(PAYLOAD_NAME)
+            payload = read_member(path, archive, PAYLOAD_NAME, MODEL_MAX_PAYLOAD_BYTES)
             _check_payload(path, card, payload)
             semantic = _semantic_view(path, archive, card)
-    except KeyError:
-        raise ModelFileError(f"{path}: not a headlines model file (no {PAYLOAD_NAME})") from None
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelFileError(f"{path}: damaged model file ({exc})") from None
     found = payload_types(path, payload)
@@ -339,5 +396,5 @@ def load_model(path: str | Path, allow_pickle: bool = False) -> HeadlineModel:
             card=card,
             semantic=semantic,
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         raise ModelFileError(f"{path}: model payload lacks its parts") from None

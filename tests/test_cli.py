@@ -233,3 +233,29 @@ def test_progress_only_on_a_terminal(monkeypatch):
     monkeypatch.setattr(cli, "err", Console(stderr=True, force_terminal=True))
     assert cli._progress(quiet=True) is None
     assert cli._progress(quiet=False) is not None
+
+
+def _help(*command: str) -> str:
+    return runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).output
+
+
+def test_help_reads_plainly():
+    predict_help = _help("predict")
+    usage = next(line for line in predict_help.splitlines() if "Usage:" in line)
+    assert "INPUT" in usage and "{" not in usage  # not typer's "{input}"
+    for command in ((), ("predict",), ("evaluate",), ("train",), ("check-corpus",)):
+        text = _help(*command)
+        assert "<bool>" not in text, command  # a flag takes no value
+    jobs = next(line for line in predict_help.splitlines() if "--jobs" in line)
+    assert jobs.count("default") == 1  # one default, not "(default: all cores) [default: 2]"
+
+
+def test_help_lists_the_exit_codes_and_offers_completion():
+    from classifier.errors import EXIT_CODES
+
+    top = _help()
+    assert "--install-completion" in top and "--show-completion" in top
+    for command in ((), ("predict",), ("evaluate",), ("train",), ("check-corpus",)):
+        text = " ".join(_help(*command).split())
+        assert all(f"{code} " in text for code in EXIT_CODES), command
+        assert "130 interrupted" in text and "143 terminated" in text

@@ -23,7 +23,7 @@ def test_valid_corpus_loads_with_float_tone(tiny_corpus_path):
 
 def test_missing_column_is_named(tmp_path):
     path = write(tmp_path / "c.csv", "id,headline,topic\n1,Rupee gains,markets\n")
-    with pytest.raises(DataError) as info:
+    with pytest.raises(InputError) as info:  # exit 2, as a missing column is everywhere
         load_corpus(path)
     assert "column 'tone': missing" in str(info.value)
     assert str(path) in str(info.value)
@@ -69,7 +69,7 @@ def test_parse_tone(cell, expected):
 
 def test_evaluation_file_needs_a_label_column(tmp_path):
     path = write(tmp_path / "e.csv", "headline\nRupee gains\n")
-    with pytest.raises(DataError, match="no label column"):
+    with pytest.raises(InputError, match="no label column"):
         load_evaluation(path)
 
 

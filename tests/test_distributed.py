@@ -85,3 +85,90 @@ def test_missing_dask_says_how_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(InputError, match=r"pip install 'headlines-classifier\[dask\]'"):
         require_dask()
+
+
+def _local_and_dask(tiny_model_path, tmp_path, fmt, inputs, *options):
+    """Predict the same rows with both engines: the local one over all the rows in one file, Dask over a glob."""
+    local_in = tmp_path / f"all.{inputs}"
+    parts = sorted(tmp_path.glob(f"feed-*.{inputs}"))
+    if inputs == "csv":
+        bodies = [p.read_text(encoding="utf-8") for p in parts]
+        local_in.write_text(bodies[0] + "".join(b.split("\n", 1)[1] for b in bodies[1:]), encoding="utf-8")
+    else:
+        pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True).to_parquet(local_in)
+    local_out = tmp_path / f"local.{fmt}"
+    local = CliRunner().invoke(app, ["predict", str(local_in), "--model", str(tiny_model_path), "--output",
+                                     str(local_out), "--format", fmt, "--jobs", "1", *options])  # fmt: skip
+    assert local.exit_code == 0, local.output
+    folder = tmp_path / "dask-out"
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / f"feed-*.{inputs}"), "--engine", "dask", "--model",
+                                      str(tiny_model_path), "--output", str(folder), "--format", fmt, "--jobs", "2",
+                                      *options])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return local_out, sorted(folder.iterdir())
+
+
+def _write_feeds(tmp_path, inputs: str) -> None:
+    texts = TEXTS[:45] + ["", "zxqv blorft", '=HYPERLINK("x")', 'say "hi", then 1,000']
+    for part in range(3):
+        chunk = texts[part * 17 : (part + 1) * 17]
+        frame = pd.DataFrame({"id": [f"{part}-{i}" for i in range(len(chunk))], "headline": chunk})
+        if inputs == "csv":
+            frame.to_csv(tmp_path / f"feed-{part}.csv", index=False)
+        else:
+            frame.to_parquet(tmp_path / f"feed-{part}.parquet")
+
+
+@pytest.mark.parametrize(
+    "fmt,inputs",
+    [("csv", "csv"), pytest.param("tsv", "parquet", marks=pytest.mark.slow),
+     pytest.param("jsonl", "csv", marks=pytest.mark.slow), pytest.param("parquet", "parquet", marks=pytest.mark.slow)],
+)  # fmt: skip
+def test_both_engines_give_the_same_rows(tiny_model_path, tmp_path, fmt, inputs):
+    _write_feeds(tmp_path, inputs)
+    options = ("--explain", "2", "--min-confidence", "0.3", "--safe-csv")
+    local_out, parts = _local_and_dask(tiny_model_path, tmp_path, fmt, inputs, *options)
+    assert [p.name for p in parts] == [f"part-{i:05d}.{fmt}" for i in range(3)]
+    if fmt == "parquet":
+        dask_frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        pd.testing.assert_frame_equal(pd.read_parquet(local_out), dask_frame)
+        return
+    local_lines = local_out.read_bytes().splitlines()
+    skip = 0 if fmt == "jsonl" else 1  # each CSV/TSV part has the header
+    dask_lines = parts[0].read_bytes().splitlines()[:skip] + [
+        line for p in parts for line in p.read_bytes().splitlines()[skip:]
+    ]
+    assert dask_lines == local_lines  # the same bytes: rounding, quoting, ids, reasons
+
+
+def test_dask_honours_allow_pickle(tiny_model, tmp_path):
+    import joblib
+
+    pickled = tmp_path / "trusted.joblib"
+    joblib.dump(tiny_model, pickled)
+    pd.DataFrame({"headline": TEXTS[:5]}).to_parquet(tmp_path / "feed-0.parquet")
+    args = [
+        "predict",
+        str(tmp_path / "feed-*.parquet"),
+        "--engine",
+        "dask",
+        "--model",
+        str(pickled),
+        "--jobs",
+        "1",
+    ]
+    refused = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "a")])
+    assert refused.exit_code == 4 and "--allow-pickle" in refused.stderr
+    allowed = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "b"), "--allow-pickle"])
+    assert allowed.exit_code == 0, allowed.output
+    assert pd.read_parquet(tmp_path / "b" / "part-00000.parquet")["headline"].tolist() == TEXTS[:5]
+
+
+def test_dask_refuses_a_folder_that_holds_files(tiny_model_path, tmp_path):
+    pd.DataFrame({"headline": TEXTS[:5]}).to_parquet(tmp_path / "feed-0.parquet")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "part-00007.parquet").write_text("an earlier run", encoding="utf-8")
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / "feed-*.parquet"), "--engine", "dask", "--model",
+                                      str(tiny_model_path), "--output", str(out)])  # fmt: skip
+    assert result.exit_code == 5 and "already holds files" in result.stderr

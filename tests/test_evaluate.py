@@ -8,6 +8,7 @@ import pytest
 
 from classifier.data import load_evaluation
 from classifier.evaluate import evaluate, evaluate_predictions, format_metrics, tone_metrics, topic_metrics
+from classifier.model import predict_texts
 
 
 def test_topic_metrics_known_case():
@@ -105,3 +106,89 @@ def test_evaluate_with_baselines_on_same_rows(tiny_model, tmp_path):
     assert m["baselines"]["majority"]["topic"]["rows"] == 3
     assert m["rows_per_second"] > 0 and m["baselines"]["vader"]["rows_per_second"] > 0
     assert "on the same rows" in format_metrics(m)
+
+
+def _evaluate_cli(*args):
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    return CliRunner().invoke(app, ["evaluate", *map(str, args)])
+
+
+def test_evaluate_data_reads_the_named_label_columns(tiny_model_path, tmp_path):
+    import json
+
+    path = tmp_path / "e.csv"
+    path.write_text("title,gold_topic,gold_tone\nRupee gains,markets,0.5\nTroops trade fire,conflict,-0.5\n"
+                    "Talks held,diplomacy,0\n", encoding="utf-8")  # fmt: skip
+    out = tmp_path / "m.json"
+    result = _evaluate_cli("--data", path, "--model", tiny_model_path, "--text-column", "title", "--topic-column",
+                           "gold_topic", "--tone-column", "gold_tone", "--json", out)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(out.read_text())
+    assert metrics["topic"]["rows"] == 3 and metrics["tone"]["rows"] == 3
+
+
+def test_a_missing_column_exits_2_for_data_as_for_datasets(tiny_model_path, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("title,topic\nRupee gains,markets\n", encoding="utf-8")
+    for args in (("--data", path), ("--dataset", f"csv:{path}")):
+        result = _evaluate_cli(*args, "--model", tiny_model_path)
+        assert result.exit_code == 2 and "column 'headline'" in result.stderr, (args, result.output)
+    named = _evaluate_cli(
+        "--data", path, "--text-column", "title", "--tone-column", "gold", "--model", tiny_model_path
+    )
+    assert named.exit_code == 2 and "column 'gold'" in named.stderr
+
+
+def test_tone_given_as_words_is_scored_as_three_classes(tiny_model, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("headline,tone\nBlast kills 20 in market,Negative\nLandmark peace accord signed,positive\n"
+                    "Cabinet meets today,neutral\n", encoding="utf-8")  # fmt: skip
+    data = load_evaluation(path)
+    metrics = evaluate(tiny_model, data, intervals=False)
+    assert "tone" not in metrics and metrics["tone_label"]["rows_3class"] == 3
+    assert data.frame["tone_label"].tolist() == ["negative", "positive", "neutral"]
+
+
+def test_tone_on_another_scale_is_mapped_onto_minus_one_to_one(tiny_model, tmp_path):
+    from classifier.data import parse_tone_scale
+
+    path = tmp_path / "e.csv"
+    path.write_text(
+        "headline,tone\nBlast kills 20,-90\nAccord signed,80\nCabinet meets,0\n", encoding="utf-8"
+    )
+    data = load_evaluation(path, tone_scale=parse_tone_scale("-100:100"))
+    assert data.frame["tone"].tolist() == pytest.approx([-0.9, 0.8, 0.0])
+    five = tmp_path / "five.csv"
+    five.write_text("headline,tone\nBlast kills 20,1\nAccord signed,5\nCabinet meets,3\n", encoding="utf-8")
+    assert load_evaluation(five, tone_scale=parse_tone_scale("1:5")).frame["tone"].tolist() == [
+        -1.0,
+        1.0,
+        0.0,
+    ]
+    assert parse_tone_scale("100") == (-100.0, 100.0)
+    from classifier.errors import DataError
+
+    with pytest.raises(DataError, match="outside the scale"):
+        load_evaluation(path, tone_scale=parse_tone_scale("0:50"))
+    result = _evaluate_cli("--data", path, "--tone-scale=-100:100", "--model", "/nonexistent.model")
+    assert result.exit_code == 4  # the scale parsed; only the model is missing
+
+
+def test_rows_with_a_blank_label_sit_out_that_measure_with_a_count(tiny_model, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("headline,topic,tone\nRupee gains,markets,\nTroops trade fire,,-0.5\nTalks held,diplomacy,0\n",
+                    encoding="utf-8")  # fmt: skip
+    with pytest.warns(UserWarning) as caught:
+        data = load_evaluation(path)
+    messages = [str(w.message) for w in caught]
+    assert any("1 row(s) with a blank topic left out of the topic figures" in m for m in messages)
+    assert any("1 row(s) with a blank tone left out of the tone figures" in m for m in messages)
+    metrics = evaluate(tiny_model, data, intervals=False)
+    assert metrics["topic"]["rows"] == 2 and metrics["tone"]["rows"] == 2
+    from classifier.report import most_confident_mistakes
+
+    mistakes = most_confident_mistakes(data, predict_texts(tiny_model, data.frame["headline"].tolist()))
+    assert mistakes["gold"].notna().all()

@@ -50,7 +50,8 @@ def test_tone_label_thresholds():
 
 
 def test_blank_texts_keep_their_rows_empty(tiny_model):
-    out = predict_texts(tiny_model, ["", "   ", "Rupee gains", None])
+    with pytest.warns(UserWarning, match="3 blank headline"):
+        out = predict_texts(tiny_model, ["", "   ", "Rupee gains", None])
     assert len(out) == 4
     assert out["topic"].isna().tolist() == [True, True, False, True]
     assert out["tone"].isna().tolist() == [True, True, False, True]
@@ -91,7 +92,8 @@ def test_min_confidence_marks_uncertain_but_keeps_probabilities(tiny_model):
     assert (strict["topic"] == "uncertain").all()
     pd.testing.assert_frame_equal(plain[list(PROBABILITY_COLUMNS)], strict[list(PROBABILITY_COLUMNS)])
     loose = predict_texts(tiny_model, texts, min_confidence=0.0)
-    assert (loose["topic"] == plain["topic"]).all()
+    assert loose["topic"][0] == plain["topic"][0]
+    assert loose["topic"][1] == "uncertain"  # "zzzz": no word the model knows, whatever the threshold
 
 
 def _grouped(columns: np.ndarray, values: np.ndarray, names: np.ndarray) -> dict[str, float]:

@@ -25,7 +25,8 @@ def test_make_targets_exist():
 
 def test_commands_and_options_exist():
     runner = CliRunner()
-    commands = set(re.findall(r"headlines ([a-z][a-z-]+)", README)) - {"classifier"}
+    shell = "\n".join(re.findall(r"```bash\n(.*?)```", README, flags=re.DOTALL))
+    commands = set(re.findall(r"headlines ([a-z][a-z-]+)", shell))
     assert {"train", "evaluate", "predict", "check-corpus", "serve"} <= commands
     helps = {c: runner.invoke(app, [c, "--help"], terminal_width=200).output for c in commands}
     assert all(h and "Usage" in h for h in helps.values()), commands
@@ -51,3 +52,46 @@ def test_python_example_runs(tmp_path, monkeypatch):
     namespace: dict = {}
     exec(compile(blocks[0], "README.md", "exec"), namespace)  # noqa: S102
     assert (tmp_path / "models" / "headlines.model").exists()
+
+
+def test_make_help_is_aligned():
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("needs make")
+    lines = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.splitlines()  # fmt: skip
+    assert len(lines) >= 10
+    starts = {len(line) - len(line.split(None, 2)[2]) for line in lines}
+    assert len(starts) == 1, lines  # every description starts in the same column
+
+
+def _shell_lines() -> list[str]:
+    blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.DOTALL)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_shell_examples_run_from_the_venv_not_the_system_python():
+    for line in _shell_lines():
+        for command in re.split(r"\|", line):
+            words = command.split()
+            assert not words or words[0] not in ("python", "python3", "headlines", "pip"), (
+                f"runs the system {words[0]}, which lacks the package: {line}"
+            )
+    assert "source .venv/bin/activate" in README  # and says how to use the short names
+
+
+def test_the_exit_codes_table_is_the_one_the_command_uses():
+    from classifier.errors import EXIT_CODES
+
+    section = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    codes = [int(c) for c in re.findall(r"^\| (\d+) \|", section, flags=re.MULTILINE)]
+    assert codes == list(EXIT_CODES)
+
+
+def test_fresh_clone_users_learn_where_the_public_sets_come_from():
+    section = README.split("## Public sets", 1)[1].split("\n## ", 1)[0]
+    assert "../shared/dev" in section and "skipped" in section
+    for folder in ("semeval2007_trial", "financial_phrasebank", "sentfin", "cnh_psx", "ag_news"):
+        assert folder in section

@@ -25,6 +25,7 @@ from classifier.store import (
 )
 
 TEXTS = ["Rupee slides against dollar", "Troops trade fire", "", "PCB names squad"]
+pytestmark = pytest.mark.filterwarnings("ignore:1 blank headline")
 
 
 def test_round_trip_gives_identical_predictions(tiny_model, tmp_path):

@@ -8,7 +8,7 @@ import sklearn
 from classifier import __version__, training
 from classifier.config import TOPICS
 from classifier.data import load_corpus
-from classifier.model import ModelParams
+from classifier.model import ModelParams, predict_texts
 from classifier.training import holdout_split, out_of_fold_predictions
 
 
@@ -47,9 +47,9 @@ def test_grouped_out_of_fold_never_predicts_a_group_it_was_fitted_on(tiny_corpus
         fitted.append({group_of[text] for text in part["headline"]})
         return real_fit(part, params)
 
-    def recording_predict(model, texts):
+    def recording_predict(model, texts, **options):
         predicted.append({group_of[text] for text in texts})
-        return real_predict(model, texts)
+        return real_predict(model, texts, **options)
 
     monkeypatch.setattr(training, "fit", recording_fit)
     monkeypatch.setattr(training, "predict_texts", recording_predict)
@@ -58,3 +58,22 @@ def test_grouped_out_of_fold_never_predicts_a_group_it_was_fitted_on(tiny_corpus
     assert all(not seen & held for seen, held in zip(fitted, predicted, strict=True))
     assert set().union(*predicted) == set(groups)
     assert out.index.tolist() == frame.index.tolist()  # every row once, in order
+
+
+def test_mistakes_are_explained_by_the_model_that_made_them(tiny_corpus_path):
+    from classifier.training import explain_out_of_fold, fold_models
+
+    frame = load_corpus(tiny_corpus_path).frame
+    params = ModelParams(tone_calibration_folds=0)
+    models = fold_models(frame, params, folds=4)
+    oof = out_of_fold_predictions(frame, params, models=models)
+    pd.testing.assert_frame_equal(oof, out_of_fold_predictions(frame, params, folds=4))
+    wrong = oof.index[oof["topic"] != frame["topic"]]
+    assert len(wrong)  # a tiny corpus: some rows are always mistaken out of fold
+    why = explain_out_of_fold(models, frame, wrong, k=3)
+    assert why.index.tolist() == wrong.tolist()
+    assert why["topic"].tolist() == oof.loc[wrong, "topic"].tolist()  # the mistaken topic, explained
+    assert all(len(r) <= 3 for r in why["topic_reasons"]) and any(why["topic_reasons"].map(len) == 3)
+    model = next(m for m, held in models if wrong[0] in held)
+    alone = predict_texts(model, [frame.loc[wrong[0], "headline"]], explain=3)
+    assert why["topic_reasons"].iloc[0] == alone["topic_reasons"][0]

@@ -1,0 +1,13 @@
+"""Corpus summaries: what a model leans on is shown the way --explain names it."""
+
+from __future__ import annotations
+
+from classifier.explore import top_terms
+
+
+def test_top_terms_mark_stems_so_they_are_not_read_as_words(tiny_model):
+    terms = top_terms(tiny_model, k=40)
+    names = [name for listed in terms.values() for name, _ in listed]
+    stems = [n for n in names if n.startswith("stem:")]
+    assert stems and all(len(n) <= len("stem:") + 5 for n in stems)
+    assert all("__" not in n for n in names)
