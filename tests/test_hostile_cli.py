@@ -192,6 +192,20 @@ CASES = [
     ("check-header-only", lambda f: ("check-corpus", "--data", f.text("ch.csv", "id,headline,topic,tone\n")), None, 3),
     ("check-bad-rows", lambda f: ("check-corpus", "--data", f.text("cb.csv", "id,headline,topic,tone\n1,,x,3\n")), None, 3),
     ("check-below-floors", lambda f: ("check-corpus", "--data", f.corpus), None, 3),
+    # serve (the cases that end before it listens, and one that cannot listen)
+    ("serve-model-missing", lambda f: ("serve", "--port", "0", "--model", f.root / "none.model"), None, 4),
+    ("serve-model-is-text", lambda f: ("serve", "--port", "0", "--model", f.afile), None, 4),
+    ("serve-port-out-of-range", lambda f: ("serve", "--port", "70000", "--model", f.model), None, 2),
+    ("serve-workers-zero", lambda f: ("serve", "--workers", "0", "--model", f.model), None, 2),
+    ("serve-unknown-host", lambda f: ("serve", "--host", "no-such-host.invalid", "--port", "0", "--model", f.model), None, 6),
+    # summarize
+    ("summarize-missing", lambda f: ("summarize", f.root / "none.csv"), None, 2),
+    ("summarize-text-file", lambda f: ("summarize", f.ok), None, 2),
+    ("summarize-no-topic", lambda f: ("summarize", f.text("st.csv", "headline,tone\nx,0.1\n")), None, 2),
+    ("summarize-spikes-without-time", lambda f: ("summarize", f.labelled, "--spikes"), None, 2),
+    ("summarize-output-bad-suffix", lambda f: ("summarize", f.labelled, "--output", f.root / "s.xlsx"), None, 2),
+    ("summarize-output-onto-input", lambda f: ("summarize", f.labelled, "--output", f.labelled), None, 2),
+    ("summarize-output-missing-folder", lambda f: ("summarize", f.labelled, "--output", f.root / "no" / "s.csv"), None, 5),
     # the top level
     ("unknown-command", lambda f: ("frobnicate",), None, 2),
     ("no-arguments", lambda f: (), None, 0),

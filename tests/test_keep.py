@@ -158,6 +158,18 @@ def test_dask_keeps_columns(tiny_model_path, tmp_path):
         frame["outlet"].tolist() == FEED["outlet"].tolist() * 2
         and frame["part"].tolist() == ["0"] * 4 + ["1"] * 4
     )
+    # a new folder: --engine dask refuses an output folder that already holds files (exit 5)
     clash = predict(tmp_path / "feed-*.parquet", "--engine", "dask", "--model", tiny_model_path,
-                    "--output", out, "--column", "url")  # fmt: skip
+                    "--output", tmp_path / "out2", "--column", "url")  # fmt: skip
     assert clash.exit_code == 2 and "'headline'" in clash.stderr
+
+
+def test_standard_input_keeps_no_columns_and_refuses_named_ones(tiny_model_path):
+    feed = "headline,outlet\nRupee slides against dollar,Dawn\n"
+    read_as_csv = ["predict", "-", "--input-format", "csv", "--model", str(tiny_model_path)]
+    result = runner.invoke(app, read_as_csv, input=feed)
+    assert result.exit_code == 0, result.output
+    header = result.stdout.splitlines()[0].split(",")
+    assert header[:2] == ["id", "headline"] and "outlet" not in header
+    named = runner.invoke(app, [*read_as_csv, "--keep", "outlet"], input=feed)
+    assert named.exit_code == 2 and "needs an input file" in named.stderr

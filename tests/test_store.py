@@ -152,3 +152,33 @@ def test_an_edited_semantic_table_is_refused(tiny_model_path, tmp_path):
     rewrite(tiny_model_path, edited, semantic=bytes(table))
     with pytest.raises(ModelFileError, match="semantic vector table does not match its card"):
         load_model(edited)
+
+
+def test_the_semantic_table_is_read_with_a_size_cap(tiny_model_path, monkeypatch):
+    from classifier import store
+
+    monkeypatch.setattr(store, "MODEL_MAX_SEMANTIC_BYTES", 1000)  # the table is a few MB
+    with pytest.raises(ModelFileError, match=f"refused: {SEMANTIC_NAME} would inflate to"):
+        load_model(tiny_model_path)
+
+
+def test_a_semantic_table_whose_arrays_would_inflate_past_the_cap_is_refused(tiny_model_path, tmp_path):
+    import io
+
+    from classifier.config import MODEL_MAX_SEMANTIC_BYTES
+
+    buffer = io.BytesIO()  # an .npz whose one array is zeros: tiny compressed, huge inflated
+    block = bytes(1 << 20)
+    with (
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as npz,
+        npz.open("vectors.npy", "w", force_zip64=True) as member,
+    ):
+        for _ in range(MODEL_MAX_SEMANTIC_BYTES // len(block) + 1):
+            member.write(block)
+    bomb = buffer.getvalue()
+    card = json.loads(zipfile.ZipFile(tiny_model_path).read(CARD_NAME))
+    card["semantic"] = {**card["semantic"], "sha256": hashlib.sha256(bomb).hexdigest()}
+    crafted = tmp_path / "bomb.model"
+    rewrite(tiny_model_path, crafted, card=card, semantic=bomb)
+    with pytest.raises(ModelFileError, match="semantic vector table would inflate to"):
+        load_model(crafted)
