@@ -29,6 +29,7 @@ from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from classifier import __version__, interrupts
+from classifier.archive import load_predictor
 from classifier.config import (
     DATE_DAYFIRST,
     DEFAULT_DATA,
@@ -49,7 +50,6 @@ from classifier.errors import EXIT_CODES, DataError, HeadlinesError, InputError,
 from classifier.io import STDIN, input_columns
 from classifier.keep import KEEP_ALL, KEEP_NONE, resolve_keep
 from classifier.predict import default_jobs, max_jobs, predict_page, predict_to_file
-from classifier.store import card_path, load_model, save_model
 from classifier.writers import (
     NO_SPACE,
     atomic_path,
@@ -285,6 +285,7 @@ def train(
     from classifier.datasets import pool_path
     from classifier.evaluate import format_metrics, real_dev_summary
     from classifier.model import classify
+    from classifier.store import card_path, save_model
     from classifier.training import check_trainable
     from classifier.training import train as train_model
 
@@ -454,6 +455,8 @@ def evaluate_command(
         typer.echo(format_metrics(metrics))
         results_json: dict = metrics
     else:
+        from classifier.store import load_model
+
         fitted = load_model(model, allow_pickle=allow_pickle)
         sets = [load_evaluation(data, **columns)] if data is not None else []
         sets += [load_dataset(spec, **columns) for spec in dataset or ()]
@@ -609,7 +612,7 @@ def predict(
         check_writable(output)
         refuse_overwriting_inputs(output, {"input": input, "--model": model})
     kept = _resolve_keep(keep, input, column, explain, encoding, fmt_in, delimiter)
-    fitted = load_model(model, allow_pickle=allow_pickle)
+    fitted = load_predictor(model, allow_pickle=allow_pickle, explain=explain)
     reading = {"column": column, "encoding": encoding, "input_format": fmt_in, "delimiter": delimiter,
                "keep": kept}  # fmt: skip
     if fmt == "table":
@@ -656,7 +659,7 @@ def _predict_on_dask(
     if fmt == "table":
         raise OutputError(f"{output}: the table format is for a terminal; write csv, tsv, jsonl or parquet")
     check_output_folder(output)
-    load_model(model, allow_pickle=allow_pickle)  # fail here, clearly, before any cluster starts
+    load_predictor(model, allow_pickle=allow_pickle, explain=explain)  # fail here, before any cluster starts
     summary = run_on_cluster(
         pattern, model, output, fmt, column, scheduler, jobs, explain, min_confidence, keep,
         encoding=encoding, safe_csv=safe_csv, allow_pickle=allow_pickle, input_format=input_format,
@@ -713,6 +716,8 @@ def serve(
         if not url.startswith(("http://127.", "http://[::1]", "http://localhost")):
             _say(f"warning: listening on {host}: other machines can reach it, with no authentication")
         sys.stdout.flush()
+
+    from classifier.store import load_model
 
     fitted = load_model(model, allow_pickle=allow_pickle)
     limits = Limits(max_body_bytes=max_body_bytes, max_headlines=max_headlines, body_timeout=body_timeout)

@@ -77,7 +77,9 @@ TREND_PLOT_GROUPS = 6  # groups drawn in one plot (the largest by rows)
 # The model-file format this version writes and can read. Bump the major whenever a fitted
 # attribute is added, removed or changes meaning: older files then fail with a clear message.
 MODEL_FORMAT = "headlines-classifier-model"
-MODEL_FORMAT_VERSION = "3.0"  # 3.0: feed cleaning; the semantic view and its table
+MODEL_FORMAT_VERSION = (
+    "4.0"  # 4.0: the prediction runtime (plain arrays); 3.0: feed cleaning, the semantic view
+)
 
 # Floors the shipped corpus must meet (checked by `headlines check-corpus` and the tests).
 CORPUS_MIN_ROWS = 6_000

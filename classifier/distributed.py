@@ -80,14 +80,15 @@ def _predict_partition(
     min_confidence: float | None, keep: tuple[str, ...] = (), allow_pickle: bool = False,
     partition_info: dict | None = None,
 ) -> pd.DataFrame:  # fmt: skip
+    from classifier.inference import predict_frame
     from classifier.keep import with_kept
-    from classifier.model import predict_frame
     from classifier.predict import _model_from_file, serialise_reasons
 
     number = partition_info["number"] if partition_info else 0
     frame = _partition_frame(part, column, offsets[number] if offsets else None, f"partition {number}", keep)
     out = with_kept(
-        predict_frame(_model_from_file(model_path, allow_pickle), frame, explain, min_confidence), frame
+        predict_frame(_model_from_file(model_path, allow_pickle, explain), frame, explain, min_confidence),
+        frame,
     )
     return serialise_reasons(out).astype(output_meta(explain, keep).dtypes.to_dict())
 
@@ -181,14 +182,15 @@ def _write_partition(
     min_confidence: float | None, fmt: str, safe_csv: bool, allow_pickle: bool, keep: tuple[str, ...] = (),
 ) -> PredictSummary:  # fmt: skip
     """On a worker: predict one partition and write it as one file, exactly as the local engine would."""
+    from classifier.inference import predict_frame
     from classifier.keep import with_kept
-    from classifier.model import predict_frame
     from classifier.predict import _model_from_file, _write, prepare_for_file
     from classifier.writers import open_writer
 
     frame = _partition_frame(part, column, start, where, keep)
     predictions = with_kept(
-        predict_frame(_model_from_file(model_path, allow_pickle), frame, explain, min_confidence), frame
+        predict_frame(_model_from_file(model_path, allow_pickle, explain), frame, explain, min_confidence),
+        frame,
     )
     prepared, counts = prepare_for_file(predictions, fmt, safe_csv)
     with open_writer(path, fmt, safe_csv=safe_csv) as writer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -27,38 +26,28 @@ from classifier.config import (
     TONE_CALIBRATION_FOLDS,
     TONE_COLUMN,
     TONE_LEXICON_BLEND,
-    TONE_THRESHOLD,
     TOPIC_C,
     TOPIC_CLASS_WEIGHT,
     TOPIC_COLUMN,
-    TOPICS,
     WORD_NGRAMS,
 )
-from classifier.coverage import known_word_counts
-from classifier.features import (
-    LEXICON_FEATURES,
-    ChunkTokens,
-    LexiconFeatures,
-    build_text_features,
-    tokenise_chunk,
-)
-from classifier.io import headline_texts
-from classifier.semantic import SemanticView, load_table
-from classifier.vectorize import CompiledFeatures, compile_features
+from classifier.features import LexiconFeatures, build_text_features
 
-PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
-PREDICTION_COLUMNS: tuple[str, ...] = (
-    "topic",
-    "topic_confidence",
-    "topic_alt",
-    "topic_alt_confidence",
-    *PROBABILITY_COLUMNS,
-    "tone",
-    "tone_label",
-    "known_words",  # how many of the headline's words the model knows; 0: its answer is a guess
+# In-memory prediction lives in classifier.inference (no scikit-learn needed); re-exported here.
+from classifier.inference import REASON_COLUMNS, classify, predict_frame, predict_texts  # noqa: F401
+from classifier.runtime import (  # noqa: F401  (re-exported)
+    LEXICON_FEATURES,
+    PREDICTION_COLUMNS,
+    PROBABILITY_COLUMNS,
+    UNCERTAIN,
+    Runtime,
+    WordView,
+    prediction_columns,
+    tone_labels,
 )
-REASON_COLUMNS: tuple[str, ...] = ("topic_reasons", "tone_reasons")
-UNCERTAIN = "uncertain"
+from classifier.semantic import SemanticView, load_table
+from classifier.tokens import ChunkTokens, tokenise_chunk
+from classifier.vectorize import CompiledFeatures, compile_features
 
 
 @dataclass(frozen=True)
@@ -105,6 +94,7 @@ class HeadlineModel:
     # Pooled static token vectors beside the TF-IDF views (None: no semantic view).
     semantic: SemanticView | None = None
     _compiled: CompiledFeatures | None = field(default=None, init=False, repr=False, compare=False)
+    _runtime: Runtime | None = field(default=None, init=False, repr=False, compare=False)
     _explain_names: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False,
                                                                   compare=False)  # fmt: skip
 
@@ -142,7 +132,32 @@ class HeadlineModel:
         """Build every lookup table prediction uses now (before forking, so workers share them)."""
         self.compiled_features()
         self.tone_features.lookup_tables()
+        self.runtime()
         return self
+
+    def runtime(self) -> Runtime | None:
+        """The prediction part as plain arrays (built on first use and kept); None if a view is not compiled."""
+        if self._runtime is None:
+            views = self.compiled_features().views
+            if not all(isinstance(v, WordView) for v in views):
+                return None
+            index, valences, flags = self.tone_features.lookup_tables()
+            self._runtime = Runtime(
+                views=tuple(views),
+                lexicon_words=tuple(sorted(index, key=index.__getitem__)),
+                lexicon_valences=valences,
+                lexicon_flags=flags,
+                negation_window=int(self.tone_features.negation_window),
+                lexicon_weight=float(self.lexicon_weight),
+                topics=tuple(self.topics),
+                topic_coef=np.asarray(self.topic_head.coef_, dtype=np.float64),
+                topic_intercept=np.asarray(self.topic_head.intercept_, dtype=np.float64),
+                tone_coef=np.asarray(self.tone_head.coef_, dtype=np.float64),
+                tone_intercept=float(self.tone_head.intercept_),
+                tone_calibration=self.tone_calibration,
+                semantic=self.semantic,
+            )
+        return self._runtime
 
     def tone_matrix(
         self, text_matrix: sp.spmatrix, texts: list[str], tokens: ChunkTokens | None = None
@@ -167,18 +182,7 @@ class HeadlineModel:
 
 def tone_label(score: float) -> str:
     """Map a tone score to negative / neutral / positive at the codebook thresholds."""
-    if score < -TONE_THRESHOLD:
-        return "negative"
-    if score > TONE_THRESHOLD:
-        return "positive"
-    return "neutral"
-
-
-def tone_labels(scores: np.ndarray) -> np.ndarray:
-    """Vectorised tone_label."""
-    return np.where(
-        scores < -TONE_THRESHOLD, "negative", np.where(scores > TONE_THRESHOLD, "positive", "neutral")
-    )
+    return str(tone_labels(np.asarray([score]))[0])
 
 
 def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel:
@@ -259,109 +263,3 @@ def fit_tone_calibration(
     steps = pd.DataFrame({"x": iso.X_thresholds_, "y": iso.y_thresholds_})
     centres = steps.groupby((steps["y"].diff() != 0).cumsum()).agg(x=("x", "mean"), y=("y", "first"))
     return np.vstack([centres["x"].to_numpy(), centres["y"].to_numpy()]).astype(np.float64)
-
-
-_TEXT_PREDICTIONS = frozenset({"topic", "topic_alt", "tone_label", *REASON_COLUMNS})
-
-
-def predict_texts(
-    model: HeadlineModel,
-    texts: list[str] | pd.Series,
-    explain: int = 0,
-    min_confidence: float | None = None,
-) -> pd.DataFrame:
-    """Predict topic, runner-up, probabilities and tone for each text; blank texts get empty predictions.
-
-    explain: also list, per row, the `explain` terms that pushed its topic most and that moved its
-    tone most (JSON-ready [term, contribution] pairs). min_confidence: a topic whose probability is
-    below it, or of a headline with no word the model knows (`known_words` 0), becomes "uncertain"
-    (the probabilities stay). None and NaN count as blank (with a warning); a value that is not text
-    (a number, a list) is refused with its row.
-    """
-    texts = headline_texts(texts)
-    out = _predict(model, texts, explain, min_confidence)
-    blank = sum(not t.strip() for t in texts)
-    if blank:
-        warnings.warn(f"{blank} blank headline(s) kept as rows with empty predictions", stacklevel=2)
-    return out
-
-
-def _predict(
-    model: HeadlineModel, texts: list[str], explain: int, min_confidence: float | None
-) -> pd.DataFrame:
-    names = PREDICTION_COLUMNS + (REASON_COLUMNS if explain else ())
-    out = {name: np.full(len(texts), None if name in _TEXT_PREDICTIONS else np.nan,
-                         dtype=object if name in _TEXT_PREDICTIONS else np.float64) for name in names}  # fmt: skip
-    out["known_words"] = np.zeros(len(texts), dtype=np.int64)
-    keep = np.array([bool(t.strip()) for t in texts], dtype=bool)
-    rows = np.flatnonzero(keep)
-    if len(rows):
-        kept = [texts[i] for i in rows]
-        _predict_kept(model, kept, rows, out, explain, min_confidence)
-    return pd.DataFrame(
-        {
-            name: pd.Series(values, dtype=object) if values.dtype == object else values
-            for name, values in out.items()
-        }
-    )
-
-
-def _predict_kept(model: HeadlineModel, kept: list[str], rows: np.ndarray, out: dict[str, np.ndarray],
-                  explain: int, min_confidence: float | None) -> None:  # fmt: skip
-    """Fill the output columns at `rows` with the predictions for the non-blank texts `kept`."""
-    tokens = tokenise_chunk(kept)  # one tokenisation feeds every view and the lexicon
-    matrix = model.text_matrix(kept, tokens)
-    order = [model.topics.index(t) for t in TOPICS]
-    proba = model.topic_head.predict_proba(matrix)[:, order]
-    ranked = np.argsort(-proba, axis=1, kind="stable")
-    best, second = ranked[:, 0], ranked[:, 1]
-    labels = np.asarray(TOPICS, dtype=object)
-    every = np.arange(len(kept))
-    confidence = proba[every, best]
-    topic = labels[best]
-    known = known_word_counts(model, tokens)
-    if min_confidence is not None:
-        topic = np.where((confidence < min_confidence) | (known == 0), UNCERTAIN, topic)
-    out["known_words"][rows] = known
-    tone_input = model.tone_matrix(matrix, kept, tokens)
-    tone = model.calibrated_tone(model.tone_head.predict(tone_input))
-    out["topic"][rows] = topic
-    out["topic_confidence"][rows] = confidence
-    out["topic_alt"][rows] = labels[second]
-    out["topic_alt_confidence"][rows] = proba[every, second]
-    for i, name in enumerate(PROBABILITY_COLUMNS):
-        out[name][rows] = proba[:, i]
-    out["tone"][rows] = tone
-    out["tone_label"][rows] = tone_labels(tone)
-    if explain:
-        from classifier.explain import top_terms
-
-        head_rows = np.asarray([model.topics.index(t) for t in labels[best]])
-        # one view of the chosen head's weights a row: indexing with the array would copy a dense
-        # rows-by-features block (gigabytes for a chunk of 10,000 rows)
-        topic_weights = [model.topic_head.coef_[head] for head in head_rows]
-        names, tone_names = model.explain_names()
-        tone_weights = np.broadcast_to(model.tone_head.coef_, (len(kept), len(model.tone_head.coef_)))
-        reasons = {
-            "topic_reasons": top_terms(matrix, topic_weights, names, explain, by_magnitude=False),
-            "tone_reasons": top_terms(tone_input, tone_weights, tone_names, explain,
-                                      by_magnitude=True),
-        }  # fmt: skip
-        for name, lists in reasons.items():
-            for row, value in zip(rows, lists, strict=True):  # one list a cell, never broadcast
-                out[name][row] = value
-
-
-def predict_frame(
-    model: HeadlineModel, frame: pd.DataFrame, explain: int = 0, min_confidence: float | None = None
-) -> pd.DataFrame:
-    """Return the input's id and headline followed by every prediction column, row for row."""
-    preds = _predict(model, headline_texts(frame[TEXT_COLUMN].tolist()), explain, min_confidence)
-    preds.index = frame.index
-    return pd.concat([frame[["id", TEXT_COLUMN]], preds], axis=1)
-
-
-def classify(model: HeadlineModel, texts: list[str]) -> pd.DataFrame:
-    """Predictions for a list of headlines, numbered from 1 with the headline first (notebook-friendly)."""
-    frame = pd.DataFrame({"id": [str(i) for i in range(1, len(texts) + 1)], TEXT_COLUMN: list(texts)})
-    return predict_frame(model, frame)

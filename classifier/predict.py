@@ -12,15 +12,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from joblib import Parallel, delayed
 
 from classifier import interrupts
+from classifier.archive import load_predictor
 from classifier.config import CHUNK_ROWS, TEXT_COLUMN
+from classifier.inference import REASON_COLUMNS, predict_frame
 from classifier.io import iter_headlines
 from classifier.keep import with_kept
-from classifier.model import REASON_COLUMNS, HeadlineModel, predict_frame
+from classifier.runtime import Runtime
+
+if TYPE_CHECKING:
+    from classifier.model import HeadlineModel
 from classifier.writers import EncodedChunk, encode_chunk, open_writer
 
 
@@ -61,21 +67,19 @@ def max_jobs() -> int:
 
 
 @lru_cache(maxsize=2)
-def _model_from_file(path: str, allow_pickle: bool = False) -> HeadlineModel:
-    from classifier.store import load_model
-
-    return load_model(path, allow_pickle=allow_pickle)
+def _model_from_file(path: str, allow_pickle: bool = False, explain: int = 0) -> HeadlineModel | Runtime:
+    return load_predictor(path, allow_pickle=allow_pickle, explain=explain)
 
 
-_SHARED: dict[str, HeadlineModel] = {}  # the model forked workers inherit from the parent
+_SHARED: dict[str, HeadlineModel | Runtime] = {}  # the model forked workers inherit from the parent
 
 
-def _predict_chunk(model: HeadlineModel | str | None, chunk: pd.DataFrame, explain: int,
+def _predict_chunk(model: HeadlineModel | Runtime | str | None, chunk: pd.DataFrame, explain: int,
                    min_confidence: float | None, finish: Callable | None = None):  # fmt: skip
     if model is None:
         fitted = _SHARED["model"]  # inherited through fork: nothing was pickled
     elif isinstance(model, str):
-        fitted = _model_from_file(model)  # a spawned worker loads the file once
+        fitted = _model_from_file(model, explain=explain)  # a spawned worker loads the file once
     else:
         fitted = model
     frame = with_kept(predict_frame(fitted, chunk, explain, min_confidence), chunk)
@@ -109,7 +113,7 @@ def _can_fork() -> bool:
 
 
 def iter_predictions(
-    model: HeadlineModel | str | Path,
+    model: HeadlineModel | Runtime | str | Path,
     source: str | Path,
     column: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
@@ -140,7 +144,7 @@ def iter_predictions(
     first = list(itertools.islice(chunks, 2))
     chunks = itertools.chain(first, chunks)
     if isinstance(model, (str, Path)):
-        model = str(model) if jobs > 1 and not _can_fork() else _model_from_file(str(model))
+        model = str(model) if jobs > 1 and not _can_fork() else _model_from_file(str(model), explain=explain)
     if jobs == 1 or len(first) < 2:
         for chunk in chunks:
             yield _predict_chunk(model, chunk, explain, min_confidence, finish)
@@ -189,7 +193,7 @@ def serialise_reasons(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def predict_to_file(
-    model: HeadlineModel | str | Path,
+    model: HeadlineModel | Runtime | str | Path,
     source: str | Path,
     output: str | Path | None,
     fmt: str = "csv",
@@ -235,19 +239,19 @@ def _write(writer, prepared: pd.DataFrame | EncodedChunk) -> None:
 
 
 def empty_predictions(
-    model: HeadlineModel | str | Path,
+    model: HeadlineModel | Runtime | str | Path,
     explain: int = 0,
     min_confidence: float | None = None,
     keep: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """The output of no rows: every column (the kept ones too), with its type, and nothing in it."""
-    fitted = _model_from_file(str(model)) if isinstance(model, (str, Path)) else model
+    fitted = _model_from_file(str(model), explain=explain) if isinstance(model, (str, Path)) else model
     empty = pd.DataFrame({name: [] for name in ("id", TEXT_COLUMN, *keep)}, dtype=object)
     return with_kept(predict_frame(fitted, empty, explain, min_confidence), empty)
 
 
 def predict_table(
-    model: HeadlineModel | str | Path,
+    model: HeadlineModel | Runtime | str | Path,
     source: str | Path,
     column: str | None = None,
     encoding: str | None = None,
@@ -277,7 +281,7 @@ class Page:
 
 
 def predict_page(
-    model: HeadlineModel | str | Path,
+    model: HeadlineModel | Runtime | str | Path,
     source: str | Path,
     rows: int,
     column: str | None = None,
@@ -292,7 +296,7 @@ def predict_page(
 
     Reading is cheap next to predicting, so the total is exact without predicting every row.
     """
-    fitted = _model_from_file(str(model)) if isinstance(model, (str, Path)) else model
+    fitted = _model_from_file(str(model), explain=explain) if isinstance(model, (str, Path)) else model
     chunks = iter_headlines(source, column=column, encoding=encoding, keep=keep,
                             input_format=input_format, delimiter=delimiter)  # fmt: skip
     first = next(chunks, None)

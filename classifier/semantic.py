@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
-from classifier.features import SEPARATOR, ChunkTokens, tokenise_chunk
+from classifier.tokens import SEPARATOR, ChunkTokens, tokenise_chunk
 
 __all__ = ["SemanticTable", "SemanticView", "load_table", "reference_embedding"]
 
 _UNKNOWN = -1
 _MAX_WORD_CHARACTERS = 100  # BERT's limit: a longer word is one unknown token
+_POOL_STEP = 32_768  # token positions pooled at a time
 _CACHE_LIMIT = 400_000  # distinct words kept per process before the cache starts afresh
 
 
@@ -201,16 +201,16 @@ class SemanticView:
         lengths, starts = self._lengths[rows], self._starts[rows]
         ends = np.cumsum(lengths)
         flat = self._flat[np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]))]
-        # unique word -> its token ids, then text -> unique word counts; their product counts each
-        # token per text, and the table turns the counts into summed vectors.
-        words = sp.csr_matrix(
-            (np.ones(len(flat), dtype=np.float32), flat, np.concatenate([[0], ends])),
-            shape=(len(rows), len(self.table.tokens)),
-        )
-        texts = sp.csr_matrix(
-            (np.ones(len(tokens.codes), dtype=np.float32), (tokens.doc, tokens.codes)), shape=(n, len(rows))
-        )
-        pooled = np.asarray((texts @ words) @ self.table.vectors, dtype=np.float32)
+        # each distinct word's summed token vectors, then each text's sum of its words' sums
+        words = np.zeros((len(rows), dims), dtype=np.float32)
+        has = lengths > 0
+        if len(flat):
+            words[has] = np.add.reduceat(self.table.vectors[flat], (ends - lengths)[has], axis=0)
+        pooled = np.zeros((n, dims), dtype=np.float32)
+        for low in range(0, len(tokens.codes), _POOL_STEP):  # in slices: one vector per token is large
+            codes, doc = tokens.codes[low : low + _POOL_STEP], tokens.doc[low : low + _POOL_STEP]
+            first = np.flatnonzero(np.diff(doc, prepend=-1))
+            pooled[doc[first]] += np.add.reduceat(words[codes], first, axis=0)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         np.divide(pooled, norms, out=pooled, where=norms > 0)
         return pooled * np.float32(self.weight)
@@ -224,7 +224,7 @@ def reference_embedding(text: str, table: SemanticTable, weight: float) -> np.nd
     """One text's semantic vector, computed plainly (the tests' reference for `SemanticView`)."""
     import re
 
-    from classifier.features import WORD_PATTERN, normalise
+    from classifier.tokens import WORD_PATTERN, normalise
 
     ids = [i for word in re.findall(WORD_PATTERN, normalise(text)) for i in wordpiece(word, table.tokens)]
     if not ids:

@@ -8,7 +8,6 @@ import io
 import json
 import warnings
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -16,21 +15,25 @@ import sklearn
 import skops.io as sio
 from sklearn.pipeline import FeatureUnion
 
+from classifier.archive import (
+    CARD_NAME,
+    RUNTIME_NAME,
+    SEMANTIC_NAME,
+    _check_file,
+    _is_zip,
+    _major,
+    read_card,
+    read_member,
+    semantic_view,
+)
 from classifier.config import (
-    MODEL_FORMAT,
-    MODEL_FORMAT_VERSION,
-    MODEL_MAX_CARD_BYTES,
     MODEL_MAX_PAYLOAD_BYTES,
-    MODEL_MAX_SEMANTIC_BYTES,
 )
 from classifier.errors import ModelFileError
 from classifier.model import HeadlineModel
-from classifier.semantic import SemanticView, load_table
 from classifier.writers import atomic_path
 
-CARD_NAME = "card.json"
 PAYLOAD_NAME = "model.skops"
-SEMANTIC_NAME = "semantic.npz"  # the semantic view's vector table: plain arrays, no pickle
 
 # The only types a model file may instantiate; anything else in a file is refused before loading.
 TRUSTED_TYPES: tuple[str, ...] = (
@@ -42,8 +45,8 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "builtins.float",
     "builtins.bool",
     "classifier.features.LexiconFeatures",
-    "classifier.features.normalise",
-    "classifier.features.word_stems",
+    "classifier.tokens.normalise",
+    "classifier.tokens.word_stems",
     "numpy.dtype",
     "numpy.float32",
     "numpy.float64",
@@ -57,8 +60,19 @@ TRUSTED_TYPES: tuple[str, ...] = (
 )
 
 
-def _major(version: str) -> str:
-    return str(version).split(".")[0]
+def _check_sklearn(path: Path, card: dict) -> None:
+    """Refuse a file fitted with another major scikit-learn; warn for another minor version."""
+    trained_with = str(card.get("sklearn_version", ""))
+    if _major(trained_with) != _major(sklearn.__version__):
+        raise ModelFileError(
+            f"{path}: made with scikit-learn {trained_with}, incompatible with installed {sklearn.__version__}; retrain it"
+        )
+    if _minor(trained_with) != _minor(sklearn.__version__):
+        warnings.warn(
+            f"{path}: made with scikit-learn {trained_with}, installed is {sklearn.__version__}; "
+            "predictions may differ slightly, retrain to be sure",
+            stacklevel=3,
+        )
 
 
 def _minor(version: str) -> str:
@@ -121,41 +135,22 @@ def save_model(model: HeadlineModel, path: str | Path) -> Path:
         }
     )
     card = {**model.card, "payload_sha256": hashlib.sha256(payload).hexdigest()}
+    runtime = model.runtime()
+    runtime_data = runtime.to_bytes() if runtime is not None else None
+    if runtime_data is not None:
+        card["runtime_sha256"] = hashlib.sha256(runtime_data).hexdigest()
     if model.semantic is not None:
         card["semantic"] = model.semantic.card()
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(CARD_NAME, json.dumps(card, indent=2, sort_keys=True))
         archive.writestr(PAYLOAD_NAME, payload)
+        if runtime_data is not None:
+            archive.writestr(RUNTIME_NAME, runtime_data)
         if model.semantic is not None:
             archive.writestr(SEMANTIC_NAME, model.semantic.table.data, compress_type=zipfile.ZIP_STORED)
     with atomic_path(card_path(path)) as tmp:
         tmp.write_text(card_markdown(model.card), encoding="utf-8")
     return card_path(path)
-
-
-def _semantic_view(path: Path, archive: zipfile.ZipFile, card: dict) -> SemanticView | None:
-    """The semantic view stored in a model file, after checking its table against the card."""
-    expected = card.get("semantic")
-    if expected is None and SEMANTIC_NAME not in archive.namelist():
-        return None
-    if not isinstance(expected, dict) or SEMANTIC_NAME not in archive.namelist():
-        raise ModelFileError(
-            f"{path}: damaged model file (the semantic view's table or its card entry is missing)"
-        )
-    data = read_member(path, archive, SEMANTIC_NAME, MODEL_MAX_SEMANTIC_BYTES)
-    if hashlib.sha256(data).hexdigest() != expected.get("sha256"):
-        raise ModelFileError(
-            f"{path}: the semantic vector table does not match its card (edited or damaged); retrain it"
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as inner:  # the table is an .npz: cap what it inflates to
-            declared = sum(info.file_size for info in inner.infolist())
-        if declared > MODEL_MAX_SEMANTIC_BYTES:
-            raise ModelFileError(f"{path}: refused: the semantic vector table would inflate to {declared:,} "
-                                 f"bytes (at most {MODEL_MAX_SEMANTIC_BYTES:,})")  # fmt: skip
-        return SemanticView(load_table(data), float(expected["weight"]))
-    except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile) as exc:
-        raise ModelFileError(f"{path}: damaged semantic vector table ({exc})") from None
 
 
 def card_markdown(card: dict) -> str:
@@ -199,90 +194,6 @@ def card_markdown(card: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise ModelFileError(f"{path}: no model file here; train one with `make train` or pass --model")
-    if path.is_dir():
-        raise ModelFileError(f"{path}: is a folder; --model needs a model file")
-    try:
-        with open(path, "rb"):
-            pass
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot be read ({exc.strerror})") from None
-
-
-def read_member(path: Path, archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
-    """One member of a zip, refused if it declares, or turns out to inflate to, more than `limit` bytes."""
-    try:
-        info = archive.getinfo(name)
-    except KeyError:
-        raise ModelFileError(f"{path}: not a headlines model file (no {name})") from None
-    if info.file_size > limit:
-        raise ModelFileError(f"{path}: refused: {name} would inflate to {info.file_size:,} bytes "
-                             f"(at most {limit:,})")  # fmt: skip
-    try:
-        with archive.open(info) as member:
-            data = member.read(limit + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-        raise ModelFileError(f"{path}: damaged model file ({name}: {exc or type(exc).__name__})") from None
-    if len(data) > limit:
-        raise ModelFileError(f"{path}: refused: {name} inflates to more than {limit:,} bytes")
-    return data
-
-
-def read_card(path: str | Path) -> dict:
-    """Read and check a model file's card without loading the model."""
-    path = Path(path)
-    _check_file(path)
-    try:
-        is_zip = _is_zip(path)
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    if not is_zip:
-        hint = (
-            "; it looks like a pickle or joblib file, which can run code when loaded: pass --allow-pickle only if you trust it"
-            if _looks_pickled(path)
-            else ""
-        )
-        raise ModelFileError(
-            f"{path}: not a headlines model file (not a zip archive; truncated or foreign){hint}"
-        )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            raw = read_member(path, archive, CARD_NAME, MODEL_MAX_CARD_BYTES)
-        card = json.loads(raw)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ModelFileError(f"{path}: damaged model file ({exc})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-        raise ModelFileError(f"{path}: damaged model file ({CARD_NAME} is not valid JSON)") from None
-    _check_card(path, card)
-    return card
-
-
-def _check_card(path: Path, card: dict) -> None:
-    if not isinstance(card, dict):
-        raise ModelFileError(f"{path}: not a headlines model file ({CARD_NAME} holds a {type(card).__name__}, "
-                             "not an object)")  # fmt: skip
-    if card.get("format") != MODEL_FORMAT:
-        raise ModelFileError(f"{path}: not a headlines model file (card format {card.get('format')!r})")
-    version = str(card.get("format_version", ""))
-    if _major(version) != _major(MODEL_FORMAT_VERSION):
-        raise ModelFileError(
-            f"{path}: model format {version} cannot be read by this version (reads {MODEL_FORMAT_VERSION}); retrain it"
-        )
-    trained_with = str(card.get("sklearn_version", ""))
-    if _major(trained_with) != _major(sklearn.__version__):
-        raise ModelFileError(
-            f"{path}: made with scikit-learn {trained_with}, incompatible with installed {sklearn.__version__}; retrain it"
-        )
-    if _minor(trained_with) != _minor(sklearn.__version__):
-        warnings.warn(
-            f"{path}: made with scikit-learn {trained_with}, installed is {sklearn.__version__}; "
-            "predictions may differ slightly, retrain to be sure",
-            stacklevel=3,
-        )
-
-
 def payload_types(path: Path, payload: bytes) -> set[str]:
     """Every type a skops payload would create, read from its schema without loading anything.
 
@@ -309,28 +220,6 @@ def payload_types(path: Path, payload: bytes) -> set[str]:
         elif isinstance(node, list):
             stack.extend(node)
     return found
-
-
-def _is_zip(path: Path) -> bool:
-    # A zip archive starts with a local file header. zipfile.is_zipfile alone looks for the
-    # archive's directory anywhere, and a pickle holding a model holds the zipped vector table.
-    with open(path, "rb") as fh:
-        return fh.read(4) == b"PK\x03\x04" and zipfile.is_zipfile(path)
-
-
-def _looks_pickled(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        head = fh.read(2)
-    # pickle protocol 2+ starts with 0x80; joblib's compressed files with zlib, gzip, bz2, xz or lz4 magic
-    return head[:1] == b"\x80" or head in (
-        b"x\x9c",
-        b"x\x01",
-        b"x\xda",
-        b"\x1f\x8b",
-        b"BZ",
-        b"\xfd7",
-        b"\x04\x22",
-    )
 
 
 def _load_pickle(path: Path) -> HeadlineModel:
@@ -368,11 +257,12 @@ def load_model(path: str | Path, allow_pickle: bool = False) -> HeadlineModel:
     if allow_pickle and not _is_zip(path):
         return _load_pickle(path)
     card = read_card(path)
+    _check_sklearn(path, card)
     try:
         with zipfile.ZipFile(path) as archive:
             payload = read_member(path, archive, PAYLOAD_NAME, MODEL_MAX_PAYLOAD_BYTES)
             _check_payload(path, card, payload)
-            semantic = _semantic_view(path, archive, card)
+            semantic = semantic_view(path, archive, card)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelFileError(f"{path}: damaged model file ({exc})") from None
     found = payload_types(path, payload)

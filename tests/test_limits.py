@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from typer.testing import CliRunner
 
+from classifier import archive as model_archive
 from classifier import store
 from classifier.cli import app
 from classifier.errors import ModelFileError
@@ -55,7 +56,7 @@ def test_the_payload_is_capped_too(tiny_model_path, monkeypatch):
 def test_a_size_that_lies_is_still_bounded(tiny_model_path, tmp_path, monkeypatch):
     """Declared small, inflating large: reading stops at the cap, whatever the header says."""
     bomb = inflating_card(tiny_model_path, tmp_path / "liar.model", 3)
-    monkeypatch.setattr(store, "MODEL_MAX_CARD_BYTES", 4 << 20)
+    monkeypatch.setattr(model_archive, "MODEL_MAX_CARD_BYTES", 4 << 20)
     with zipfile.ZipFile(bomb) as archive:
         info = archive.getinfo(CARD_NAME)
         info.file_size = 10  # what a crafted central directory could claim

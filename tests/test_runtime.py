@@ -1,0 +1,175 @@
+"""The plain-array prediction runtime: same answers as the estimators, safe to load, lean to import."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import warnings
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from classifier.archive import CARD_NAME, RUNTIME_NAME, load_predictor, load_runtime
+from classifier.config import TOPICS
+from classifier.errors import ModelFileError
+from classifier.inference import predict_texts
+from classifier.runtime import PREDICTION_COLUMNS, Runtime
+
+TEXTS = [
+    "KSE-100 plunges 2,000 points as rupee slides",
+    "Pakistan, China sign CPEC agreements in Beijing",
+    "Militants attack police post in Bannu; two killed",
+    "",
+    "Not bad: profit rose 20pc, loss narrowed",
+    "Ceasefire violated along the LoC, army says",
+    "چھ افراد ہلاک",
+    "🙂🙂",
+    "Rupee rupee rupee rupee gains gains",
+]
+
+
+def _estimator_path(model, texts, min_confidence=None):
+    """Predictions through the fitted estimators' sparse matrices (the runtime switched off)."""
+    model.runtime = lambda: None  # an instance attribute shadows the method: the fallback path runs
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # blank rows warn; not what these tests are about
+            return predict_texts(model, texts, min_confidence=min_confidence)
+    finally:
+        del model.runtime
+
+
+def _assert_same(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    assert list(left.columns) == list(right.columns)
+    for name in left.columns:
+        if left[name].dtype == object:
+            assert left[name].tolist() == right[name].tolist(), name
+        else:
+            np.testing.assert_allclose(left[name].to_numpy(float), right[name].to_numpy(float), atol=1e-6,
+                                       err_msg=name)  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore:.*blank headline")
+def test_the_runtime_gives_the_estimators_answers(tiny_model):
+    fast = predict_texts(tiny_model, TEXTS, min_confidence=0.5)
+    slow = _estimator_path(tiny_model, TEXTS, min_confidence=0.5)
+    assert list(fast.columns) == list(PREDICTION_COLUMNS)
+    _assert_same(fast, slow)
+
+
+@pytest.mark.filterwarnings("ignore:.*blank headline")
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=6))
+def test_the_runtime_matches_on_any_text(tiny_model, texts):
+    _assert_same(predict_texts(tiny_model, texts), _estimator_path(tiny_model, texts))
+
+
+@pytest.mark.filterwarnings("ignore:.*blank headline")
+def test_a_saved_runtime_predicts_what_the_model_does(tiny_model, tiny_model_path):
+    runtime = load_runtime(tiny_model_path)
+    assert isinstance(runtime, Runtime)
+    assert runtime.card["format"] == tiny_model.card["format"]
+    _assert_same(predict_texts(runtime, TEXTS), predict_texts(tiny_model, TEXTS))
+    proba = predict_texts(runtime, TEXTS[:3])[[f"p_{t}" for t in TOPICS]].to_numpy()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@pytest.mark.filterwarnings("ignore:.*blank headline")
+def test_bytes_round_trip(tiny_model):
+    runtime = tiny_model.runtime()
+    again = Runtime.from_bytes(runtime.to_bytes(), tiny_model.semantic)
+    _assert_same(predict_texts(again, TEXTS), predict_texts(runtime, TEXTS))
+
+
+def test_reasons_need_the_whole_model(tiny_model_path):
+    assert isinstance(load_predictor(tiny_model_path), Runtime)
+    assert not isinstance(load_predictor(tiny_model_path, explain=2), Runtime)
+    with pytest.raises(TypeError, match="whole model"):
+        predict_texts(load_runtime(tiny_model_path), TEXTS, explain=1)
+
+
+def _rewrite(source, target, member: str, data: bytes, card: dict | None = None) -> None:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            if info.filename == member:
+                new.writestr(member, data)
+            elif info.filename == CARD_NAME and card is not None:
+                new.writestr(CARD_NAME, json.dumps(card))
+            else:
+                new.writestr(info, old.read(info))
+
+
+def _runtime_arrays(path) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(zipfile.ZipFile(path).read(RUNTIME_NAME)), allow_pickle=False) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def _npz(arrays: dict) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_an_edited_runtime_is_refused(tiny_model_path, tmp_path):
+    arrays = _runtime_arrays(tiny_model_path)
+    arrays["topic_intercept"] = arrays["topic_intercept"] + 1.0
+    edited = tmp_path / "edited.model"
+    _rewrite(tiny_model_path, edited, RUNTIME_NAME, _npz(arrays))
+    with pytest.raises(ModelFileError, match="prediction runtime does not match its card"):
+        load_runtime(edited)
+
+
+def test_a_pickled_or_inconsistent_runtime_is_refused(tiny_model_path, tmp_path):
+    import hashlib
+
+    card = json.loads(zipfile.ZipFile(tiny_model_path).read(CARD_NAME))
+    arrays = _runtime_arrays(tiny_model_path)
+    pickled = dict(arrays, topic_intercept=np.array([object()] * 5, dtype=object))
+    short = dict(arrays, tone_coef=arrays["tone_coef"][:-3])
+    for name, variant, message in (("pickled.model", pickled, "damaged prediction runtime"),
+                                   ("short.model", short, "tone weights")):  # fmt: skip
+        data = _npz(variant)
+        target = tmp_path / name
+        _rewrite(tiny_model_path, target, RUNTIME_NAME, data,
+                 card={**card, "runtime_sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
+        with pytest.raises(ModelFileError, match=message):
+            load_runtime(target)
+
+
+def test_another_runtime_format_is_refused(tiny_model_path, tmp_path):
+    import hashlib
+
+    card = json.loads(zipfile.ZipFile(tiny_model_path).read(CARD_NAME))
+    arrays = _runtime_arrays(tiny_model_path)
+    meta = json.loads(bytes(arrays["meta_json"]).decode())
+    arrays["meta_json"] = np.frombuffer(json.dumps({**meta, "runtime_format": 99}).encode(), dtype=np.uint8)
+    data = _npz(arrays)
+    target = tmp_path / "future.model"
+    _rewrite(
+        tiny_model_path,
+        target,
+        RUNTIME_NAME,
+        data,
+        card={**card, "runtime_sha256": hashlib.sha256(data).hexdigest()},
+    )
+    with pytest.raises(ModelFileError, match="runtime format 99"):
+        load_runtime(target)
+
+
+def test_predicting_from_a_file_imports_no_scikit_learn_scipy_or_skops(tiny_model_path):
+    code = (
+        "import sys\n"
+        "from classifier.archive import load_predictor\n"
+        "from classifier.inference import predict_texts\n"
+        f"out = predict_texts(load_predictor({str(tiny_model_path)!r}), ['Rupee gains'])\n"
+        "assert len(out) == 1\n"
+        "print(sorted(m for m in ('sklearn', 'scipy', 'skops') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
