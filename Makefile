@@ -7,7 +7,7 @@ DATA ?= data/headlines.csv
 MODEL ?= models/headlines.model
 
 .DEFAULT_GOAL := help
-.PHONY: help install embeddings train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-tone-share benchmark-serve benchmark-summarize serve screenshots test test-fast lint format check lab clean
+.PHONY: help install embeddings train evaluate corpus-check benchmark-accuracy benchmark-throughput benchmark-startup benchmark-tone-share benchmark-serve benchmark-summarize serve screenshots test test-fast lint format check lab clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{n[NR] = $$1; t[NR] = $$2; if (length($$1) > w) w = length($$1)} \
@@ -46,8 +46,11 @@ benchmark-accuracy: $(STAMP)  ## Score the model and every baseline on each real
 benchmark-tone-share: $(STAMP)  ## Real-set tone and batch-held-out corpus tone per lexicon share of the tone head
 	$(BIN)/python benchmarks/tone_share.py
 
-benchmark-throughput: $(STAMP)  ## Rows per second and peak memory of predict against VADER (1,000,000 rows)
+benchmark-throughput: $(STAMP)  ## Rows per second and peak memory of predict against VADER (200,000 and 1,000,000 rows)
 	$(BIN)/python benchmarks/throughput.py --model $(MODEL)
+
+benchmark-startup: $(STAMP)  ## Cold start of predict for 1, 100 and 10,000 headlines against VADER's (time, memory)
+	$(BIN)/python benchmarks/startup.py --model $(MODEL)
 
 benchmark-serve: $(STAMP)  ## Load the service on loopback: requests/s, rows/s, latency, memory, against predict
 	$(BIN)/python benchmarks/serve_load.py --model $(MODEL)
