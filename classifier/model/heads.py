@@ -1,0 +1,367 @@
+"""The model: shared text features, a topic head with probabilities and a tone head in [-1, 1]."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import KFold
+from sklearn.pipeline import FeatureUnion
+
+from classifier.config import (
+    CHAR_NGRAMS,
+    LEXICON_WEIGHT,
+    MIN_DF,
+    SEED,
+    SEMANTIC_TABLE,
+    SEMANTIC_WEIGHT,
+    SUBWORDS,
+    TEXT_COLUMN,
+    TONE_ALPHA,
+    TONE_CALIBRATION_FOLDS,
+    TONE_COLUMN,
+    TONE_LEXICON_BLEND,
+    TONE_THRESHOLD,
+    TOPIC_C,
+    TOPIC_CLASS_WEIGHT,
+    TOPIC_COLUMN,
+    TOPICS,
+    WORD_NGRAMS,
+)
+from classifier.io.readers import headline_texts
+from classifier.model.features import (
+    LEXICON_FEATURES,
+    ChunkTokens,
+    LexiconFeatures,
+    build_text_features,
+    tokenise_chunk,
+)
+from classifier.model.known_words import known_word_counts
+from classifier.model.semantic import SemanticView, load_table
+from classifier.model.vectorize import CompiledFeatures, compile_features
+
+PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
+PREDICTION_COLUMNS: tuple[str, ...] = (
+    "topic",
+    "topic_confidence",
+    "topic_alt",
+    "topic_alt_confidence",
+    *PROBABILITY_COLUMNS,
+    "tone",
+    "tone_label",
+    "known_words",  # how many of the headline's words the model knows; 0: its answer is a guess
+)
+REASON_COLUMNS: tuple[str, ...] = ("topic_reasons", "tone_reasons")
+UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """The knobs of a model; stored in its card so a run can be repeated."""
+
+    word_ngrams: tuple[int, int] = WORD_NGRAMS
+    subwords: str = SUBWORDS
+    char_ngrams: tuple[int, int] = CHAR_NGRAMS
+    min_df: int = MIN_DF
+    topic_c: float = TOPIC_C
+    topic_class_weight: str | None = TOPIC_CLASS_WEIGHT
+    tone_alpha: float = TONE_ALPHA
+    lexicon_weight: float = LEXICON_WEIGHT
+    tone_lexicon_blend: float = TONE_LEXICON_BLEND
+    tone_calibration_folds: int = TONE_CALIBRATION_FOLDS
+    semantic_weight: float = SEMANTIC_WEIGHT  # 0 leaves the semantic view out
+    semantic_table: str = str(SEMANTIC_TABLE)
+    seed: int = SEED
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready form for the model card."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ModelParams:
+        """Rebuild from a card, turning lists back into tuples."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+@dataclass
+class HeadlineModel:
+    """A fitted model: shared text features feed both heads; lexicon features feed only the tone head."""
+
+    features: FeatureUnion
+    topic_head: LogisticRegression
+    tone_features: LexiconFeatures
+    tone_head: Ridge
+    lexicon_weight: float = LEXICON_WEIGHT
+    # Isotonic map from the tone head's raw score to the expected human tone: row 0 raw scores,
+    # row 1 calibrated values, interpolated linearly between them (None: clip only).
+    tone_calibration: np.ndarray | None = None
+    card: dict = field(default_factory=dict)
+    # Pooled static token vectors beside the TF-IDF views (None: no semantic view).
+    semantic: SemanticView | None = None
+    _compiled: CompiledFeatures | None = field(default=None, init=False, repr=False, compare=False)
+    _explain_names: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False,
+                                                                  compare=False)  # fmt: skip
+
+    def text_matrix(self, texts: list[str], tokens: ChunkTokens | None = None) -> sp.csr_matrix:
+        """The shared text features: the compiled TF-IDF views, then the semantic view's columns."""
+        if self.semantic is None:
+            return self.compiled_features().transform(texts, tokens)
+        tokens = tokenise_chunk(texts) if tokens is None else tokens
+        tfidf = self.compiled_features().transform(texts, tokens)
+        return sp.hstack([tfidf, sp.csr_matrix(self.semantic.transform_tokens(tokens))], format="csr")
+
+    def feature_names(self) -> np.ndarray:
+        """Names of the shared text features, in column order (semantic columns `semantic:i`)."""
+        names = list(self.features.get_feature_names_out())
+        if self.semantic is not None:
+            names += self.semantic.feature_names()
+        return np.asarray(names, dtype=object)
+
+    def compiled_features(self) -> CompiledFeatures:
+        """The feature union compiled to array lookups, built on first use and kept."""
+        if self._compiled is None:
+            self._compiled = compile_features(self.features)
+        return self._compiled
+
+    def explain_names(self) -> tuple[np.ndarray, np.ndarray]:
+        """Readable names of the topic head's inputs and of the tone head's, built on first use and kept."""
+        if self._explain_names is None:
+            from classifier.model.explain import readable_names, tone_feature_names
+
+            text = readable_names(self.feature_names())
+            self._explain_names = (text, tone_feature_names(self, text))
+        return self._explain_names
+
+    def prepare(self) -> HeadlineModel:
+        """Build every lookup table prediction uses now (before forking, so workers share them)."""
+        self.compiled_features()
+        self.tone_features.lookup_tables()
+        return self
+
+    def tone_matrix(
+        self, text_matrix: sp.spmatrix, texts: list[str], tokens: ChunkTokens | None = None
+    ) -> sp.csr_matrix:
+        """The tone head's input: the shared text features plus the weighted lexicon features."""
+        tokens = tokenise_chunk(texts) if tokens is None else tokens
+        lexical = self.tone_features.transform_tokens(tokens) * self.lexicon_weight
+        return sp.hstack([text_matrix, sp.csr_matrix(lexical)], format="csr")
+
+    def calibrated_tone(self, raw: np.ndarray) -> np.ndarray:
+        """The tone score in [-1, 1]: the raw linear score through the fitted isotonic map."""
+        raw = np.asarray(raw, dtype=np.float64)
+        if self.tone_calibration is None:
+            return np.clip(raw, -1.0, 1.0)
+        return np.interp(raw, self.tone_calibration[0], self.tone_calibration[1])
+
+    @property
+    def topics(self) -> list[str]:
+        """Topic labels in the order of the probability columns."""
+        return [str(c) for c in self.topic_head.classes_]
+
+
+def tone_label(score: float) -> str:
+    """Map a tone score to negative / neutral / positive at the codebook thresholds."""
+    if score < -TONE_THRESHOLD:
+        return "negative"
+    if score > TONE_THRESHOLD:
+        return "positive"
+    return "neutral"
+
+
+def tone_labels(scores: np.ndarray) -> np.ndarray:
+    """Vectorised tone_label."""
+    return np.where(
+        scores < -TONE_THRESHOLD, "negative", np.where(scores > TONE_THRESHOLD, "positive", "neutral")
+    )
+
+
+def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel:
+    """Fit features and both heads on labelled rows (columns headline, topic, tone)."""
+    params = params or ModelParams()
+    features = build_text_features(params.word_ngrams, params.subwords, params.char_ngrams, params.min_df)
+    texts = frame[TEXT_COLUMN].astype(str).tolist()
+    matrix = features.fit_transform(texts)
+    semantic = None
+    if params.semantic_weight > 0:
+        semantic = SemanticView(_shared_table(params.semantic_table), params.semantic_weight)
+        matrix = sp.hstack([matrix, sp.csr_matrix(semantic.transform(texts))], format="csr")
+    topic_head = LogisticRegression(
+        C=params.topic_c, class_weight=params.topic_class_weight, max_iter=3000, random_state=params.seed
+    )
+    topic_head.fit(matrix, frame[TOPIC_COLUMN].to_numpy())
+    model = HeadlineModel(
+        features=features,
+        topic_head=topic_head,
+        tone_features=LexiconFeatures().fit(texts),
+        tone_head=Ridge(alpha=params.tone_alpha, random_state=params.seed),
+        lexicon_weight=params.lexicon_weight,
+        semantic=semantic,
+    )
+    tone_input = model.tone_matrix(matrix, texts)
+    tone = frame[TONE_COLUMN].to_numpy(dtype=float)
+    fit_tone_head(model.tone_head, tone_input, tone, params.tone_lexicon_blend)
+    if params.tone_calibration_folds >= 2 and len(tone) >= 2 * params.tone_calibration_folds:
+        model.tone_calibration = fit_tone_calibration(model.tone_head, tone_input, tone, params)
+    return model
+
+
+_TABLES: dict[str, object] = {}
+
+
+def _shared_table(path: str):
+    """A vector table read once per process (cross-validation fits many models from it)."""
+    if path not in _TABLES:
+        _TABLES[path] = load_table(path)
+    return _TABLES[path]
+
+
+def fit_tone_head(head: Ridge, tone_input: sp.csr_matrix, tone: np.ndarray, blend: float) -> Ridge:
+    """Fit the tone head, then mix in a ridge on the lexicon columns alone at weight `blend`.
+
+    Both are linear in the same input, so the mixture is one linear head: explanations and the
+    compiled prediction path see a single set of weights. The lexicon columns are the last
+    ones of `tone_input` (see `HeadlineModel.tone_matrix`).
+    """
+    head.fit(tone_input, tone)
+    if blend > 0:
+        lexical = len(LEXICON_FEATURES)
+        alone = clone(head).fit(tone_input[:, -lexical:].toarray(), tone)
+        coef = (1.0 - blend) * head.coef_
+        coef[-lexical:] += blend * alone.coef_
+        head.coef_ = coef
+        head.intercept_ = (1.0 - blend) * head.intercept_ + blend * alone.intercept_
+    return head
+
+
+def fit_tone_calibration(
+    tone_head: Ridge, tone_input: sp.csr_matrix, tone: np.ndarray, params: ModelParams
+) -> np.ndarray:
+    """Learn the isotonic map from raw tone scores to human tone on out-of-fold predictions.
+
+    A ridge head shrinks its scores toward the mean; mapping them through what the held-out rows
+    actually scored makes the score calibrated (rows scored s average a human tone of about s), and
+    bounded in [-1, 1]. The text features are shared across folds; only the head is refitted.
+    """
+    folds = KFold(params.tone_calibration_folds, shuffle=True, random_state=params.seed)
+    held_out = np.zeros(len(tone), dtype=np.float64)
+    for train, test in folds.split(tone_input):
+        head = fit_tone_head(clone(tone_head), tone_input[train], tone[train], params.tone_lexicon_blend)
+        held_out[test] = head.predict(tone_input[test])
+    iso = IsotonicRegression(y_min=-1.0, y_max=1.0, out_of_bounds="clip").fit(held_out, tone)
+    # Isotonic regression is a staircase: whole ranges of scores share one value, which throws
+    # away their order. Interpolating between the centres of the steps keeps it strictly rising.
+    steps = pd.DataFrame({"x": iso.X_thresholds_, "y": iso.y_thresholds_})
+    centres = steps.groupby((steps["y"].diff() != 0).cumsum()).agg(x=("x", "mean"), y=("y", "first"))
+    return np.vstack([centres["x"].to_numpy(), centres["y"].to_numpy()]).astype(np.float64)
+
+
+_TEXT_PREDICTIONS = frozenset({"topic", "topic_alt", "tone_label", *REASON_COLUMNS})
+
+
+def predict_texts(
+    model: HeadlineModel,
+    texts: list[str] | pd.Series,
+    explain: int = 0,
+    min_confidence: float | None = None,
+) -> pd.DataFrame:
+    """Predict topic, runner-up, probabilities and tone for each text; blank texts get empty predictions.
+
+    explain: also list, per row, the `explain` terms that pushed its topic most and that moved its
+    tone most (JSON-ready [term, contribution] pairs). min_confidence: a topic whose probability is
+    below it, or of a headline with no word the model knows (`known_words` 0), becomes "uncertain"
+    (the probabilities stay). None and NaN count as blank (with a warning); a value that is not text
+    (a number, a list) is refused with its row.
+    """
+    texts = headline_texts(texts)
+    out = _predict(model, texts, explain, min_confidence)
+    blank = sum(not t.strip() for t in texts)
+    if blank:
+        warnings.warn(f"{blank} blank headline(s) kept as rows with empty predictions", stacklevel=2)
+    return out
+
+
+def _predict(
+    model: HeadlineModel, texts: list[str], explain: int, min_confidence: float | None
+) -> pd.DataFrame:
+    names = PREDICTION_COLUMNS + (REASON_COLUMNS if explain else ())
+    out = {name: np.full(len(texts), None if name in _TEXT_PREDICTIONS else np.nan,
+                         dtype=object if name in _TEXT_PREDICTIONS else np.float64) for name in names}  # fmt: skip
+    out["known_words"] = np.zeros(len(texts), dtype=np.int64)
+    keep = np.array([bool(t.strip()) for t in texts], dtype=bool)
+    rows = np.flatnonzero(keep)
+    if len(rows):
+        kept = [texts[i] for i in rows]
+        _predict_kept(model, kept, rows, out, explain, min_confidence)
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object) if values.dtype == object else values
+            for name, values in out.items()
+        }
+    )
+
+
+def _predict_kept(model: HeadlineModel, kept: list[str], rows: np.ndarray, out: dict[str, np.ndarray],
+                  explain: int, min_confidence: float | None) -> None:  # fmt: skip
+    """Fill the output columns at `rows` with the predictions for the non-blank texts `kept`."""
+    tokens = tokenise_chunk(kept)  # one tokenisation feeds every view and the lexicon
+    matrix = model.text_matrix(kept, tokens)
+    order = [model.topics.index(t) for t in TOPICS]
+    proba = model.topic_head.predict_proba(matrix)[:, order]
+    ranked = np.argsort(-proba, axis=1, kind="stable")
+    best, second = ranked[:, 0], ranked[:, 1]
+    labels = np.asarray(TOPICS, dtype=object)
+    every = np.arange(len(kept))
+    confidence = proba[every, best]
+    topic = labels[best]
+    known = known_word_counts(model, tokens)
+    if min_confidence is not None:
+        topic = np.where((confidence < min_confidence) | (known == 0), UNCERTAIN, topic)
+    out["known_words"][rows] = known
+    tone_input = model.tone_matrix(matrix, kept, tokens)
+    tone = model.calibrated_tone(model.tone_head.predict(tone_input))
+    out["topic"][rows] = topic
+    out["topic_confidence"][rows] = confidence
+    out["topic_alt"][rows] = labels[second]
+    out["topic_alt_confidence"][rows] = proba[every, second]
+    for i, name in enumerate(PROBABILITY_COLUMNS):
+        out[name][rows] = proba[:, i]
+    out["tone"][rows] = tone
+    out["tone_label"][rows] = tone_labels(tone)
+    if explain:
+        from classifier.model.explain import top_terms
+
+        head_rows = np.asarray([model.topics.index(t) for t in labels[best]])
+        # one view of the chosen head's weights a row: indexing with the array would copy a dense
+        # rows-by-features block (gigabytes for a chunk of 10,000 rows)
+        topic_weights = [model.topic_head.coef_[head] for head in head_rows]
+        names, tone_names = model.explain_names()
+        tone_weights = np.broadcast_to(model.tone_head.coef_, (len(kept), len(model.tone_head.coef_)))
+        reasons = {
+            "topic_reasons": top_terms(matrix, topic_weights, names, explain, by_magnitude=False),
+            "tone_reasons": top_terms(tone_input, tone_weights, tone_names, explain,
+                                      by_magnitude=True),
+        }  # fmt: skip
+        for name, lists in reasons.items():
+            for row, value in zip(rows, lists, strict=True):  # one list a cell, never broadcast
+                out[name][row] = value
+
+
+def predict_frame(
+    model: HeadlineModel, frame: pd.DataFrame, explain: int = 0, min_confidence: float | None = None
+) -> pd.DataFrame:
+    """Return the input's id and headline followed by every prediction column, row for row."""
+    preds = _predict(model, headline_texts(frame[TEXT_COLUMN].tolist()), explain, min_confidence)
+    preds.index = frame.index
+    return pd.concat([frame[["id", TEXT_COLUMN]], preds], axis=1)
+
+
+def classify(model: HeadlineModel, texts: list[str]) -> pd.DataFrame:
+    """Predictions for a list of headlines, numbered from 1 with the headline first (notebook-friendly)."""
+    frame = pd.DataFrame({"id": [str(i) for i in range(1, len(texts) + 1)], TEXT_COLUMN: list(texts)})
+    return predict_frame(model, frame)
