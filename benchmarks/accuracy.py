@@ -14,12 +14,12 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from classifier.baselines import ALL_BASELINES
-from classifier.data import load_evaluation
-from classifier.datasets import load_dataset
-from classifier.embeddings import available as embeddings_available
-from classifier.evaluate import comparison_rows, evaluate
-from classifier.store import load_model
+from classifier.data.corpus import load_evaluation
+from classifier.data.datasets import load_dataset
+from classifier.evaluation.baselines import ALL_BASELINES
+from classifier.evaluation.embeddings import available as embeddings_available
+from classifier.evaluation.metrics import comparison_rows, evaluate
+from classifier.model.files import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from classifier.config import TOPICS
-from classifier.trend_io import read_predictions
-from classifier.trends import find_spikes, summarize
+from classifier.trends.files import read_predictions
+from classifier.trends.summary import find_spikes, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 

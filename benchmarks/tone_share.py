@@ -19,11 +19,11 @@ import pandas as pd
 from scipy import stats
 
 from classifier.config import TONE_COLUMN, TONE_LEXICON_BLEND
-from classifier.data import load_corpus
-from classifier.datasets import load_dataset
-from classifier.evaluate import tone_label_metrics, tone_metrics
-from classifier.model import ModelParams, fit, predict_texts
-from classifier.training import out_of_fold_predictions
+from classifier.data.corpus import load_corpus
+from classifier.data.datasets import load_dataset
+from classifier.evaluation.metrics import tone_label_metrics, tone_metrics
+from classifier.model.heads import ModelParams, fit, predict_texts
+from classifier.model.training import out_of_fold_predictions
 
 ROOT = Path(__file__).resolve().parents[1]
 SCORED = {  # name: (format, path under dev, figure)

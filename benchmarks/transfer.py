@@ -16,11 +16,11 @@ import warnings
 from pathlib import Path
 
 from classifier.config import DEFAULT_REAL_LABELS, TOPICS
-from classifier.data import labelled_from_frame, load_corpus
-from classifier.datasets import load_dataset
-from classifier.evaluate import evaluate
-from classifier.model import ModelParams
-from classifier.training import train
+from classifier.data.corpus import labelled_from_frame, load_corpus
+from classifier.data.datasets import load_dataset
+from classifier.evaluation.metrics import evaluate
+from classifier.model.heads import ModelParams
+from classifier.model.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 

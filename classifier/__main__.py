@@ -7,8 +7,8 @@ def main() -> None:
     """Run the command line with Ctrl-C and SIGTERM handled from the start, before the heavy imports."""
     import sys
 
-    from classifier import interrupts
     from classifier.errors import Interrupted
+    from classifier.io import interrupts
 
     try:
         with interrupts.stop_on_signals():

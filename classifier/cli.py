@@ -28,8 +28,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
-from classifier import __version__, interrupts
-from classifier.archive import load_predictor
+from classifier import __version__
 from classifier.config import (
     DATE_DAYFIRST,
     DEFAULT_DATA,
@@ -47,10 +46,10 @@ from classifier.config import (
     SPIKE_WINDOW,
 )
 from classifier.errors import EXIT_CODES, DataError, HeadlinesError, InputError, Interrupted, OutputError
-from classifier.io import STDIN, input_columns
-from classifier.keep import KEEP_ALL, KEEP_NONE, resolve_keep
-from classifier.predict import default_jobs, max_jobs, predict_page, predict_to_file
-from classifier.writers import (
+from classifier.io import interrupts
+from classifier.io.keep import KEEP_ALL, KEEP_NONE, resolve_keep
+from classifier.io.readers import STDIN, input_columns
+from classifier.io.writers import (
     NO_SPACE,
     atomic_path,
     check_writable,
@@ -58,6 +57,8 @@ from classifier.writers import (
     refuse_overwriting_inputs,
     write_error,
 )
+from classifier.model.archive import load_predictor
+from classifier.predict.stream import default_jobs, max_jobs, predict_page, predict_to_file
 
 EXIT_CODES_HELP = "Exit codes: " + "; ".join(
     f"{code} {text.split(' (')[0].split(':')[0]}" for code, text in EXIT_CODES.items()
@@ -281,13 +282,13 @@ def train(
 
     Example: headlines train --data data/headlines.csv --model models/headlines.model
     """
-    from classifier.data import load_corpus
-    from classifier.datasets import pool_path
-    from classifier.evaluate import format_metrics, real_dev_summary
-    from classifier.model import classify
-    from classifier.store import card_path, save_model
-    from classifier.training import check_trainable
-    from classifier.training import train as train_model
+    from classifier.data.corpus import load_corpus
+    from classifier.data.datasets import pool_path
+    from classifier.evaluation.metrics import format_metrics, real_dev_summary
+    from classifier.model.files import card_path, save_model
+    from classifier.model.heads import classify
+    from classifier.model.training import check_trainable
+    from classifier.model.training import train as train_model
 
     try:
         model.parent.mkdir(parents=True, exist_ok=True)
@@ -329,9 +330,9 @@ def check_corpus(
 
     Example: headlines check-corpus --data data/headlines.csv
     """
-    from classifier.data import load_corpus
-    from classifier.datasets import pool_path, read_pool
-    from classifier.quality import corpus_report, floor_problems, pool_problems
+    from classifier.data.corpus import load_corpus
+    from classifier.data.datasets import pool_path, read_pool
+    from classifier.data.quality import corpus_report, floor_problems, pool_problems
 
     corpus = load_corpus(data)
     pool = read_pool() if pool_path().exists() else None
@@ -347,7 +348,7 @@ def check_corpus(
 
 def _check_report_folder(report: Path, inputs: dict[str, Path | str | None]) -> None:
     """Fail before any work if the report folder cannot be made or written, or would overwrite an input."""
-    from classifier.report import REPORT_FILES
+    from classifier.evaluation.report import REPORT_FILES
 
     if report.exists() and not report.is_dir():
         raise OutputError(f"{report}: exists and is not a folder; --report needs a folder")
@@ -421,13 +422,13 @@ def evaluate_command(
 
     Example: headlines evaluate --dataset semeval2007:affectivetext_trial.xml --baseline vader --report reports/
     """
-    from classifier.baselines import ALL_BASELINES
-    from classifier.data import load_corpus, load_evaluation, parse_tone_scale
-    from classifier.datasets import load_dataset, parse_dataset_spec
-    from classifier.evaluate import evaluate, format_metrics
-    from classifier.model import predict_texts
-    from classifier.report import DatasetResult, write_report
-    from classifier.training import check_trainable, cross_validated_metrics
+    from classifier.data.corpus import load_corpus, load_evaluation, parse_tone_scale
+    from classifier.data.datasets import load_dataset, parse_dataset_spec
+    from classifier.evaluation.baselines import ALL_BASELINES
+    from classifier.evaluation.metrics import evaluate, format_metrics
+    from classifier.evaluation.report import DatasetResult, write_report
+    from classifier.model.heads import predict_texts
+    from classifier.model.training import check_trainable, cross_validated_metrics
 
     baselines = tuple(baseline or ())
     unknown = [b for b in baselines if b not in ALL_BASELINES]
@@ -455,7 +456,7 @@ def evaluate_command(
         typer.echo(format_metrics(metrics))
         results_json: dict = metrics
     else:
-        from classifier.store import load_model
+        from classifier.model.files import load_model
 
         fitted = load_model(model, allow_pickle=allow_pickle)
         sets = [load_evaluation(data, **columns)] if data is not None else []
@@ -592,7 +593,7 @@ def predict(
 
     Example: echo "KSE-100 plunges 2,000 points as rupee slides" | headlines predict -
     """
-    from classifier.io import check_input_options
+    from classifier.io.readers import check_input_options
 
     _check_encoding(encoding)
     if jobs > max_jobs():
@@ -651,7 +652,7 @@ def _predict_on_dask(
     encoding: str | None, safe_csv: bool, allow_pickle: bool, input_format: str | None, delimiter: str | None,
     keep: str = "all",
 ) -> None:  # fmt: skip
-    from classifier.distributed import check_output_folder, run_on_cluster
+    from classifier.predict.distributed import check_output_folder, run_on_cluster
 
     if output is None:
         raise OutputError("--engine dask writes one file per partition: give --output FOLDER")
@@ -717,7 +718,7 @@ def serve(
             _say(f"warning: listening on {host}: other machines can reach it, with no authentication")
         sys.stdout.flush()
 
-    from classifier.store import load_model
+    from classifier.model.files import load_model
 
     fitted = load_model(model, allow_pickle=allow_pickle)
     limits = Limits(max_body_bytes=max_body_bytes, max_headlines=max_headlines, body_timeout=body_timeout)
@@ -770,8 +771,8 @@ def summarize(
 
     Example: headlines summarize labelled.csv --by country --time date --every week --spikes --plot trends.png
     """
-    from classifier.trend_io import summarize_file, table_for_output, write_table, write_trend_report
-    from classifier.trends import find_spikes
+    from classifier.trends.files import summarize_file, table_for_output, write_table, write_trend_report
+    from classifier.trends.summary import find_spikes
 
     for target, suffixes in ((output, (".csv", ".parquet")), (plot, (".png",))):
         if target is not None:
@@ -803,7 +804,7 @@ def summarize(
         else:
             Console(soft_wrap=True).print(text, markup=False, highlight=False)
     if plot is not None:
-        from classifier.trend_plots import save_trends_png
+        from classifier.trends.plots import save_trends_png
 
         save_trends_png(plot, summary, found)
         _say(f"plot written to {plot}")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from classifier.data import load_corpus
-from classifier.model import HeadlineModel, ModelParams
-from classifier.training import train
+from classifier.data.corpus import load_corpus
+from classifier.model.heads import HeadlineModel, ModelParams
+from classifier.model.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DEV = ROOT.parent / "shared" / "dev"
@@ -81,7 +81,7 @@ def tiny_model(tiny_corpus_path: Path) -> HeadlineModel:
 
 @pytest.fixture(scope="session")
 def tiny_model_path(tiny_model: HeadlineModel, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from classifier.store import save_model
+    from classifier.model.files import save_model
 
     path = tmp_path_factory.mktemp("model") / "tiny.model"
     save_model(tiny_model, path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.baselines import keywords, majority, run_baseline
+from classifier.evaluation.baselines import keywords, majority, run_baseline
 
 TEXTS = [
     "Terrible, horrible tragedy kills 12",

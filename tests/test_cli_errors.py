@@ -13,7 +13,7 @@ from conftest import TINY_CORPUS, write_corpus
 from typer.testing import CliRunner
 
 from classifier.cli import app
-from classifier.store import CARD_NAME, PAYLOAD_NAME
+from classifier.model.files import CARD_NAME, PAYLOAD_NAME
 
 runner = CliRunner()
 

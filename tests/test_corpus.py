@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from classifier.config import TOPICS
-from classifier.data import load_corpus
-from classifier.quality import floor_problems
-from classifier.training import cross_validated_metrics
+from classifier.data.corpus import load_corpus
+from classifier.data.quality import floor_problems
+from classifier.model.training import cross_validated_metrics
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "headlines.csv"
 

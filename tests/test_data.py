@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.data import load_corpus, load_evaluation, parse_tone
+from classifier.data.corpus import load_corpus, load_evaluation, parse_tone
 from classifier.errors import DataError, InputError
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import SHARED_DEV
 
-from classifier.datasets import load_dataset, parse_dataset_spec
+from classifier.data.datasets import load_dataset, parse_dataset_spec
 from classifier.errors import InputError
 
 
@@ -122,7 +122,7 @@ POOL = SHARED_DEV.parent / "real" / "pool.csv.gz"
 
 def _tiny_pool(tmp_path, monkeypatch):
     """An invented pool and labels keyed by hash, the way data/real_dev_labels.csv is laid out."""
-    from classifier.datasets import headline_key
+    from classifier.data.datasets import headline_key
 
     pool = tmp_path / "pool.csv"
     rows = [("Rupee gains against dollar", "Dawn", "PK"), ("Troops  trade fire", "NDTV", "IN"),
@@ -161,7 +161,7 @@ def test_real_labels_without_the_pool_name_it(tmp_path, monkeypatch):
 
 
 def test_evaluate_real_labels_reports_per_country_and_outlet(tiny_model, tmp_path, monkeypatch):
-    from classifier.evaluate import evaluate, format_metrics
+    from classifier.evaluation.metrics import evaluate, format_metrics
 
     labels = _tiny_pool(tmp_path, monkeypatch)
     with pytest.warns(UserWarning):
@@ -176,7 +176,7 @@ def test_evaluate_real_labels_reports_per_country_and_outlet(tiny_model, tmp_pat
 def test_every_shipped_real_label_finds_its_text_in_the_pool():
     import warnings
 
-    from classifier.datasets import real_labels
+    from classifier.data.datasets import real_labels
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing key would warn

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from classifier.cli import app
-from classifier.model import predict_texts
+from classifier.model.heads import predict_texts
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
@@ -26,7 +26,7 @@ def client():
 
 
 def test_predict_dask_matches_local_predictions(client, tiny_model, tiny_model_path):
-    from classifier.distributed import predict_dask
+    from classifier.predict.distributed import predict_dask
 
     frame = dd.from_pandas(pd.DataFrame({"headline": TEXTS}), npartitions=4)
     out = predict_dask(frame, tiny_model_path).compute()
@@ -40,7 +40,7 @@ def test_predict_dask_matches_local_predictions(client, tiny_model, tiny_model_p
 
 
 def test_predict_dask_keeps_input_ids(client, tiny_model_path):
-    from classifier.distributed import predict_dask
+    from classifier.predict.distributed import predict_dask
 
     frame = dd.from_pandas(
         pd.DataFrame({"id": [f"k{i}" for i in range(60)], "headline": TEXTS}), npartitions=3
@@ -72,8 +72,8 @@ def test_cli_engine_dask_needs_an_output_folder(tiny_model_path, tmp_path):
 def test_missing_dask_says_how_to_install(monkeypatch):
     import builtins
 
-    from classifier.distributed import require_dask
     from classifier.errors import InputError
+    from classifier.predict.distributed import require_dask
 
     real_import = builtins.__import__
 

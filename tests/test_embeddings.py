@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.embeddings import available
+from classifier.evaluation.embeddings import available
 
 pytestmark = pytest.mark.skipif(
     not available(), reason="embeddings extra (torch, sentence-transformers) not installed"
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_embedding_baseline_fits_and_predicts(tiny_corpus_path):
-    from classifier.baselines import run_baseline
+    from classifier.evaluation.baselines import run_baseline
 
     out = run_baseline("embeddings", ["Rupee slides against dollar", "Troops trade fire along LoC"],
                        training_path=str(tiny_corpus_path))  # fmt: skip
@@ -21,15 +21,15 @@ def test_embedding_baseline_fits_and_predicts(tiny_corpus_path):
 
 
 def test_embeddings_need_a_training_corpus():
-    from classifier.baselines import run_baseline
+    from classifier.evaluation.baselines import run_baseline
 
     with pytest.raises(ValueError, match="training corpus"):
         run_baseline("embeddings", ["x"])
 
 
 def test_evaluate_scores_embeddings_on_the_same_rows(tiny_model, tmp_path):
-    from classifier.data import load_evaluation
-    from classifier.evaluate import evaluate
+    from classifier.data.corpus import load_evaluation
+    from classifier.evaluation.metrics import evaluate
 
     path = tmp_path / "e.csv"
     path.write_text(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from classifier.explore import top_terms
+from classifier.data.explore import top_terms
 
 
 def test_top_terms_mark_stems_so_they_are_not_read_as_words(tiny_model):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.features import LEXICON_FEATURES, LexiconFeatures, normalise
-from classifier.lexicon import NEUTRAL_NAMES, vader_lexicon
+from classifier.model.features import LEXICON_FEATURES, LexiconFeatures, normalise
+from classifier.model.lexicon import NEUTRAL_NAMES, vader_lexicon
 
 
 @pytest.fixture(scope="module")

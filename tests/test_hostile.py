@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 from classifier.errors import InputError, ModelFileError
-from classifier.io import iter_headlines
-from classifier.model import PREDICTION_COLUMNS, PROBABILITY_COLUMNS, predict_texts
-from classifier.store import CARD_NAME, PAYLOAD_NAME, load_model
+from classifier.io.readers import iter_headlines
+from classifier.model.files import CARD_NAME, PAYLOAD_NAME, load_model
+from classifier.model.heads import PREDICTION_COLUMNS, PROBABILITY_COLUMNS, predict_texts
 
 runner = CliRunner()
 OUTPUT_COLUMNS = ["id", "headline", *PREDICTION_COLUMNS]
@@ -158,7 +158,7 @@ def test_interrupted_output_leaves_no_file(tiny_model_path, tmp_path):
     lines = [json.dumps({"headline": f"Rupee gains {i}"}) for i in range(50)] + ["{broken"]
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    from classifier.predict import predict_to_file
+    from classifier.predict.stream import predict_to_file
 
     with pytest.raises(InputError, match="line 51"):
         predict_to_file(load_model(tiny_model_path), src, out, "csv", chunk_rows=10)

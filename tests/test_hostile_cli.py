@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 from classifier.errors import EXIT_CODES
-from classifier.store import CARD_NAME, PAYLOAD_NAME
+from classifier.model.files import CARD_NAME, PAYLOAD_NAME
 
 runner = CliRunner()
 

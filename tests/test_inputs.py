@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 from classifier.errors import InputError
-from classifier.model import classify, predict_texts
+from classifier.model.heads import classify, predict_texts
 
 runner = CliRunner()
 
@@ -148,7 +148,7 @@ def test_headlines_with_no_known_word_are_marked_counted_and_uncertain(tiny_mode
 
 
 def test_full_width_and_ascii_twins_get_the_same_prediction(tiny_model):
-    # NFKC is applied by classifier/cleaning.py, which the features use: this holds already.
+    # NFKC is applied by classifier/model/cleaning.py, which the features use: this holds already.
     twins = [
         "Ｒｕｐｅｅ ｇａｉｎｓ ４０ ｐａｉｓａ",
         "Rupee gains 40 paisa",

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 from classifier.errors import InputError
-from classifier.io import input_columns
-from classifier.keep import resolve_keep
-from classifier.model import PREDICTION_COLUMNS
-from classifier.predict import iter_predictions
+from classifier.io.keep import resolve_keep
+from classifier.io.readers import input_columns
+from classifier.model.heads import PREDICTION_COLUMNS
+from classifier.predict.stream import iter_predictions
 
 runner = CliRunner()
 

@@ -10,11 +10,11 @@ import zipfile
 import pytest
 from typer.testing import CliRunner
 
-from classifier import archive as model_archive
-from classifier import store
 from classifier.cli import app
 from classifier.errors import ModelFileError
-from classifier.store import CARD_NAME, PAYLOAD_NAME, load_model, read_card
+from classifier.model import archive as model_archive
+from classifier.model import files as store
+from classifier.model.files import CARD_NAME, PAYLOAD_NAME, load_model, read_card
 
 runner = CliRunner()
 

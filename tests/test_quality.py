@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from classifier.quality import near_duplicate_report, near_duplicates
+from classifier.data.quality import near_duplicate_report, near_duplicates
 
 
 def test_finds_only_pairs_above_threshold():
@@ -31,8 +31,8 @@ def test_report_carries_both_headlines():
 
 
 def test_floor_problems_name_each_shortfall(tiny_corpus_path):
-    from classifier.data import load_corpus
-    from classifier.quality import corpus_report, floor_problems
+    from classifier.data.corpus import load_corpus
+    from classifier.data.quality import corpus_report, floor_problems
 
     frame = load_corpus(tiny_corpus_path).frame
     problems = floor_problems(frame)
@@ -42,7 +42,7 @@ def test_floor_problems_name_each_shortfall(tiny_corpus_path):
 
 
 def test_pool_overlaps_flag_rows_close_to_a_real_headline():
-    from classifier.quality import pool_overlaps, pool_problems
+    from classifier.data.quality import pool_overlaps, pool_problems
 
     ours = ["Rupee gains 40 paisa against the dollar in interbank trade", "Heatwave grips Sindh for a week"]
     pool = ["Rupee gains 40 paisa against the dollar in open market", "Floods hit the north", "x y"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from classifier.data import load_evaluation
-from classifier.evaluate import evaluate
-from classifier.model import predict_texts
-from classifier.report import DatasetResult, most_confident_mistakes, write_report
+from classifier.data.corpus import load_evaluation
+from classifier.evaluation.metrics import evaluate
+from classifier.evaluation.report import DatasetResult, most_confident_mistakes, write_report
+from classifier.model.heads import predict_texts
 
 
 def test_write_report(tiny_model, tmp_path):

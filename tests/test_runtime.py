@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classifier.archive import CARD_NAME, RUNTIME_NAME, load_predictor, load_runtime
 from classifier.config import TOPICS
 from classifier.errors import ModelFileError
-from classifier.inference import predict_texts
-from classifier.runtime import PREDICTION_COLUMNS, Runtime
+from classifier.model.archive import CARD_NAME, RUNTIME_NAME, load_predictor, load_runtime
+from classifier.model.inference import predict_texts
+from classifier.model.runtime import PREDICTION_COLUMNS, Runtime
 
 TEXTS = [
     "KSE-100 plunges 2,000 points as rupee slides",
@@ -165,8 +165,8 @@ def test_another_runtime_format_is_refused(tiny_model_path, tmp_path):
 def test_predicting_from_a_file_imports_no_scikit_learn_scipy_or_skops(tiny_model_path):
     code = (
         "import sys\n"
-        "from classifier.archive import load_predictor\n"
-        "from classifier.inference import predict_texts\n"
+        "from classifier.model.archive import load_predictor\n"
+        "from classifier.model.inference import predict_texts\n"
         f"out = predict_texts(load_predictor({str(tiny_model_path)!r}), ['Rupee gains'])\n"
         "assert len(out) == 1\n"
         "print(sorted(m for m in ('sklearn', 'scipy', 'skops') if m in sys.modules))\n"

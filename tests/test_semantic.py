@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier.config import SEMANTIC_TABLE, SEMANTIC_TABLE_SHA256
-from classifier.semantic import SemanticView, load_table, reference_embedding, wordpiece
+from classifier.model.semantic import SemanticView, load_table, reference_embedding, wordpiece
 
 
 @pytest.fixture(scope="module")

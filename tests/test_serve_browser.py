@@ -16,9 +16,9 @@ from serving import running_app
 from typer.testing import CliRunner
 
 from classifier.cli import app as cli
-from classifier.model import predict_texts
+from classifier.model.files import load_model
+from classifier.model.heads import predict_texts
 from classifier.serve import Limits, create_app
-from classifier.store import load_model
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/lib/chromium/chromium", "/usr/bin/chromium-browser")
 # Rows of the tiny training corpus (tests/conftest.py), so even the 40-row model knows their topics.

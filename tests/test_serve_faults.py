@@ -15,8 +15,8 @@ import psutil
 import pytest
 from serving import call, post_json, serve_command
 
-from classifier.model import predict_texts
-from classifier.store import load_model
+from classifier.model.files import load_model
+from classifier.model.heads import predict_texts
 
 pytestmark = pytest.mark.slow
 MB = 1024 * 1024

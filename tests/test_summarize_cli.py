@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from classifier.cli import app
-from classifier.trend_io import read_predictions
-from classifier.trend_plots import plot_trends
-from classifier.trends import find_spikes, summarize
+from classifier.trends.files import read_predictions
+from classifier.trends.plots import plot_trends
+from classifier.trends.summary import find_spikes, summarize
 
 runner = CliRunner()
 

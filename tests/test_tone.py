@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.model import predict_texts
+from classifier.model.heads import predict_texts
 
 pytestmark = pytest.mark.slow
 

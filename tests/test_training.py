@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import sklearn
 
-from classifier import __version__, training
+from classifier import __version__
 from classifier.config import TOPICS
-from classifier.data import load_corpus
-from classifier.model import ModelParams, predict_texts
-from classifier.training import holdout_split, out_of_fold_predictions
+from classifier.data.corpus import load_corpus
+from classifier.model import training
+from classifier.model.heads import ModelParams, predict_texts
+from classifier.model.training import holdout_split, out_of_fold_predictions
 
 
 def test_holdout_split_is_stratified_and_reproducible(tiny_corpus_path):
@@ -61,7 +62,7 @@ def test_grouped_out_of_fold_never_predicts_a_group_it_was_fitted_on(tiny_corpus
 
 
 def test_mistakes_are_explained_by_the_model_that_made_them(tiny_corpus_path):
-    from classifier.training import explain_out_of_fold, fold_models
+    from classifier.model.training import explain_out_of_fold, fold_models
 
     frame = load_corpus(tiny_corpus_path).frame
     params = ModelParams(tone_calibration_folds=0)

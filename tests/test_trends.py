@@ -8,10 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import classifier.keep
-import classifier.trends
+import classifier.io.keep
+import classifier.trends.summary
 from classifier.errors import InputError
-from classifier.trends import bucket_start, find_spikes, parse_dates, robust_z, spikes_table, summarize
+from classifier.trends.summary import (
+    bucket_start,
+    find_spikes,
+    parse_dates,
+    robust_z,
+    spikes_table,
+    summarize,
+)
 
 WEEKS = 16
 PER_WEEK = 200
@@ -207,6 +214,6 @@ def test_million_rows_handled_in_reasonable_time_shape_only():
     assert summary.table["rows"].sum() == n and len(summary.table) == 3 * 23
 
 
-@pytest.mark.parametrize("module", [classifier.trends, classifier.keep])
+@pytest.mark.parametrize("module", [classifier.trends.summary, classifier.io.keep])
 def test_docstring_examples_run(module):
     assert doctest.testmod(module).failed == 0

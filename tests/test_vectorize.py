@@ -10,7 +10,7 @@ from conftest import TINY_CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classifier.features import (
+from classifier.model.features import (
     LEXICON_FEATURES,
     SEPARATOR,
     WORD_PATTERN,
@@ -19,7 +19,7 @@ from classifier.features import (
     normalise,
     tokenise_chunk,
 )
-from classifier.vectorize import CompiledTfidf, compile_features, compile_tfidf
+from classifier.model.vectorize import CompiledTfidf, compile_features, compile_tfidf
 
 TRAIN = [text for text, _, _ in TINY_CORPUS]
 ODD = st.sampled_from(
@@ -90,7 +90,7 @@ def test_lexicon_features_of_a_chunk_equal_each_text_alone(texts):
 
 
 def test_a_loaded_model_file_takes_the_compiled_path(tiny_model_path):
-    from classifier.store import load_model
+    from classifier.model.files import load_model
 
     model = load_model(tiny_model_path)
     views = model.prepare().compiled_features().views

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from classifier.errors import OutputError
-from classifier.writers import (
+from classifier.io.writers import (
     TableWriter,
     atomic_path,
     check_writable,

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from classifier import __version__
 from classifier.config import TONE_LABELS, TONE_THRESHOLD, TOPICS
-from classifier.model import HeadlineModel
+from classifier.model.heads import HeadlineModel
 from classifier.serve.assets import load_assets
 from classifier.serve.batcher import Batcher
 from classifier.serve.bodies import MEDIA_TYPE_OF, answer_format, read_headlines

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from classifier.config import ID_COLUMN, TEXT_COLUMN
-from classifier.model import HeadlineModel, predict_frame
-from classifier.predict import encode_predictions
-from classifier.writers import TableWriter
+from classifier.io.writers import TableWriter
+from classifier.model.heads import HeadlineModel, predict_frame
+from classifier.predict.stream import encode_predictions
 
 MAX_BATCH_ROWS = 20_000  # rows taken off the queue for one turn of the thread
 

@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable
 
 from classifier.errors import ServeError
-from classifier.model import HeadlineModel, predict_texts
+from classifier.model.heads import HeadlineModel, predict_texts
 from classifier.serve.app import create_app
 from classifier.serve.guard import LOOPBACK_NAMES
 from classifier.serve.limits import Limits

@@ -1,0 +1,9 @@
+"""Evaluation: topic and tone metrics with their one renderer, calibration and intervals, the
+baselines scored on the same rows (VADER, AFINN, TextBlob, majority, keywords, sentence
+embeddings), evaluation reports on disk and their matplotlib figures.
+
+It imports ``classifier.model``, ``classifier.data`` and ``classifier.io``, never ``predict``,
+``trends``, ``serve``, ``workflows`` or ``cli``.
+"""
+
+__all__: list[str] = []

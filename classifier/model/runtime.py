@@ -1,0 +1,503 @@
+"""The model's prediction part as plain arrays: loaded with no code execution, run with numpy alone.
+
+A fitted model is two linear heads over TF-IDF views, a pooled semantic view and lexicon
+features. Predicting needs none of scikit-learn's machinery: each word view becomes a token
+index and arrays of columns and IDF weights, the heads become weight matrices, and a chunk of
+headlines becomes (row, column, value) entries whose weighted sums per row are the heads'
+scores. `Runtime` holds those arrays; a model file stores them as a plain `.npz` member (no
+pickle) with a JSON part, so `headlines predict` starts without importing scikit-learn, scipy,
+skops or pandas. The fitted estimators stay in the model file for explanations and refitting,
+and build their sparse matrices from the same functions here, so both paths give one answer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from classifier.config import TONE_THRESHOLD, TOPICS
+from classifier.model.tokens import SEPARATOR, ChunkTokens, stem_words, tokenise_chunk
+
+__all__ = [
+    "LEXICON_FEATURES",
+    "PREDICTION_COLUMNS",
+    "PROBABILITY_COLUMNS",
+    "RUNTIME_FORMAT",
+    "UNCERTAIN",
+    "Runtime",
+    "WordView",
+    "lexicon_features",
+    "prediction_columns",
+    "tone_labels",
+]
+
+RUNTIME_FORMAT = 1  # the layout of the arrays below; a reader refuses any other
+
+PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
+PREDICTION_COLUMNS: tuple[str, ...] = (
+    "topic",
+    "topic_confidence",
+    "topic_alt",
+    "topic_alt_confidence",
+    *PROBABILITY_COLUMNS,
+    "tone",
+    "tone_label",
+    "known_words",  # how many of the headline's words the model knows; 0: its answer is a guess
+)
+UNCERTAIN = "uncertain"
+
+LEXICON_FEATURES: tuple[str, ...] = (
+    "lexicon_compound",
+    "vader_compound",
+    "afinn_compound",
+    "lexicon_positive",
+    "lexicon_negative",
+    "negated",
+    "direction_with_figure",
+    "intensified",
+    "metric_direction",
+)
+# Column of each lexicon feature (and of its raw sum before squashing).
+(COMPOUND, VADER, AFINN, POSITIVE, NEGATIVE, NEGATED, FIGURE_DIRECTION, INTENSIFIED,
+ METRIC_DIRECTION) = range(len(LEXICON_FEATURES))  # fmt: skip
+# Flags of a lexicon word, in the column order of the flags table.
+(VALENCED, NEGATOR, FAILURE, INTENSIFIER, RISE, FALL, GROWTH, SHRINK, GOOD_QUANTITY,
+ BAD_QUANTITY) = range(10)  # fmt: skip
+NEGATION_FACTOR = -0.74  # VADER's: a negated valence is reversed and dampened
+INTENSIFIED_SCALE = 1.3  # valence sums of a text with an intensifier grow by this much
+SATURATION = 3.0  # positive and negative sums map to s / (s + SATURATION)
+METRIC_WINDOW = 4  # tokens either side of a direction word searched for a quantity
+_JOINER = "\n"  # never inside a token
+
+
+def _squash(total: np.ndarray, alpha: float = 15.0) -> np.ndarray:
+    """VADER's normalisation of a valence sum into (-1, 1)."""
+    return total / np.sqrt(total * total + alpha)
+
+
+def _strings(joined: str) -> list[str]:
+    return joined.split(_JOINER) if joined else []
+
+
+def _lookup(index: dict[str, int], keys) -> np.ndarray:
+    """Each key's position in `index`, -1 where absent."""
+    return np.fromiter((index.get(k, -1) for k in keys), dtype=np.intp, count=len(keys))
+
+
+def _stems(unique: np.ndarray) -> list[str]:
+    return stem_words(_JOINER.join(unique)).split(_JOINER) if len(unique) else []
+
+
+@dataclass(frozen=True)
+class WordView:
+    """One fitted word TF-IDF view (unigrams, optionally bigrams) as lookups.
+
+    `index` maps a token (or its stem, for a stems view) to an id; id 0 is the separator.
+    """
+
+    stems: bool
+    words: tuple[str, ...]
+    unigram_column: np.ndarray  # by token id, the unigram's column or -1; one extra -1 for id -1
+    bigram_keys: np.ndarray  # sorted first_id * len(words) + second_id of every bigram term
+    bigram_column: np.ndarray  # column of each bigram key, same order
+    idf: np.ndarray  # float32
+    sublinear_tf: bool
+    index: dict[str, int] = field(repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.index:
+            object.__setattr__(self, "index", {w: i for i, w in enumerate(self.words)})
+
+    @property
+    def n_features(self) -> int:
+        return len(self.idf)
+
+    @classmethod
+    def from_terms(cls, terms: list[str], columns: list[int], idf: np.ndarray, stems: bool,
+                   sublinear_tf: bool) -> WordView:  # fmt: skip
+        """Build from a fitted vectoriser's vocabulary (term -> column) and IDF weights."""
+        split = [t.split(" ") for t in terms]
+        words = [SEPARATOR, *sorted({w for parts in split for w in parts})]
+        position = {w: i for i, w in enumerate(words)}
+        unigram_column = np.full(len(words) + 1, -1, dtype=np.intp)
+        keys, key_columns = [], []
+        for parts, column in zip(split, columns, strict=True):
+            if len(parts) == 1:
+                unigram_column[position[parts[0]]] = column
+            else:
+                keys.append(position[parts[0]] * len(words) + position[parts[1]])
+                key_columns.append(column)
+        order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+        return cls(
+            stems=stems,
+            words=tuple(words),
+            unigram_column=unigram_column,
+            bigram_keys=np.asarray(keys, dtype=np.int64)[order],
+            bigram_column=np.asarray(key_columns, dtype=np.intp)[order],
+            idf=np.asarray(idf, dtype=np.float32),
+            sublinear_tf=sublinear_tf,
+            index=position,
+        )
+
+    def token_ids(self, tokens: ChunkTokens, stems: list[str] | None = None) -> np.ndarray:
+        """The id of every token position of a chunk (-1 unknown)."""
+        keys = (stems if stems is not None else _stems(tokens.unique)) if self.stems else tokens.unique
+        return _lookup(self.index, keys)[tokens.codes]
+
+    def entries(self, ids: np.ndarray, doc: np.ndarray, n_docs: int) -> tuple[np.ndarray, ...]:
+        """The view's non-zero TF-IDF values of a chunk as sorted (rows, columns, values).
+
+        Equal to the fitted vectoriser's `transform`: counts per row and term, 1 + log(count),
+        times IDF, each row scaled to unit length.
+        """
+        columns = self.unigram_column[ids]
+        hit = columns >= 0
+        rows, cols = [doc[hit]], [columns[hit]]
+        if len(self.bigram_keys) and len(ids) > 1:
+            first, second = ids[:-1], ids[1:]
+            where = np.flatnonzero((first > 0) & (second > 0))  # known tokens of the same text
+            keys = first[where].astype(np.int64) * len(self.words) + second[where]
+            at = np.minimum(np.searchsorted(self.bigram_keys, keys), len(self.bigram_keys) - 1)
+            known = self.bigram_keys[at] == keys
+            rows.append(doc[where[known]])
+            cols.append(self.bigram_column[at[known]])
+        pairs = np.concatenate(rows).astype(np.int64) * self.n_features + np.concatenate(cols)
+        pairs, counts = np.unique(pairs, return_counts=True)
+        out_rows, out_cols = pairs // self.n_features, pairs % self.n_features
+        values = counts.astype(np.float32)
+        if self.sublinear_tf:
+            np.log(values, out=values)
+            values += 1
+        values *= self.idf[out_cols]
+        norms = np.sqrt(np.bincount(out_rows, weights=values * values, minlength=n_docs))
+        values /= norms[out_rows].astype(np.float32)
+        return out_rows.astype(np.intp), out_cols.astype(np.intp), values
+
+
+def lexicon_features(tokens: ChunkTokens, index: dict[str, int], valences: np.ndarray, flags: np.ndarray,
+                     negation_window: int) -> np.ndarray:  # fmt: skip
+    """The lexicon features (columns LEXICON_FEATURES) of a tokenised chunk.
+
+    Each token's valence counts once, reversed (x -0.74) when a negator stands at most
+    `negation_window` tokens before it, or a failure word does and the valence is positive.
+    A figure adds +1 for a rise word and -1 for a fall word right before or after it. A growth
+    word near a good quantity ("profit rose") or a shrink word near a bad one ("loss narrowed")
+    adds +1, the other pairings -1. `valences` and `flags` have one spare last row of zeros, for
+    tokens in no list. Array arithmetic over the token positions of the whole chunk.
+    """
+    unique, codes = tokens.unique, tokens.codes
+    at = _lookup(index, unique)[codes]
+    word_flags = flags[at].T
+    valenced, negator, failure, intensifier = (word_flags[k] for k in (VALENCED, NEGATOR, FAILURE,
+                                                                        INTENSIFIER))  # fmt: skip
+    rise, fall, growth, shrink = (word_flags[k] for k in (RISE, FALL, GROWTH, SHRINK))
+    good, bad = word_flags[GOOD_QUANTITY], word_flags[BAD_QUANTITY]
+    figure = np.fromiter((u[:1].isdigit() for u in unique), bool, len(unique))[codes]
+    n, position = tokens.n_texts, np.arange(len(codes))
+    doc = tokens.doc
+    start = np.flatnonzero(np.diff(doc, prepend=0)) + 1  # the separators' positions, plus one
+    doc_start = np.concatenate([[0], start])[doc]
+    last_negator = np.maximum.accumulate(np.where(negator, position, -1))
+    last_failure = np.maximum.accumulate(np.where(failure & ~negator, position, -1))
+    scored = valenced & ~negator
+    value = valences[at]
+    by_negator = (last_negator >= doc_start) & (position - last_negator <= negation_window)
+    by_failure = (last_failure >= doc_start) & (position - last_failure > 0) & (
+        position - last_failure <= negation_window) & (value[:, 0] > 0)  # fmt: skip
+    reversed_ = scored & (by_negator | by_failure)
+    value = np.where(reversed_[:, None], value * NEGATION_FACTOR, value) * scored[:, None]
+
+    def per_text(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(doc, weights=weights, minlength=n)[:n]
+
+    def at_positions(where: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(doc[where], weights=weights, minlength=n)[:n]
+
+    # A figure (not itself a lexicon word, nor first in its text) reads the direction words
+    # right beside it in its own text (the separator has no direction, so nothing leaks).
+    step = rise.astype(np.float64) - fall
+    figures = np.flatnonzero(figure & ~valenced & ~negator & (position > doc_start))
+    following = np.append(step[1:], 0.0)[figures]
+    figure_direction = at_positions(figures, step[figures - 1] + following)
+    # A growth or shrink word with a good or bad quantity within METRIC_WINDOW tokens of it,
+    # in the same text: the sign of direction times quantity, per word, summed per text.
+    # Figures do not count toward the distance ("profit, at EUR 9.0 mn, is down").
+    words = np.flatnonzero(~figure)
+    quantity = (good.astype(np.float64) - bad)[words]
+    word_doc = doc[words]
+    movers = np.flatnonzero((growth | shrink)[words])
+    nearby = np.zeros(len(movers), dtype=np.float64)
+    for k in range(1, METRIC_WINDOW + 1):
+        for other in (movers - k, movers + k):
+            inside = np.clip(other, 0, max(len(words) - 1, 0))
+            same = (other == inside) & (word_doc[inside] == word_doc[movers])
+            nearby += quantity[inside] * same
+    direction = growth[words[movers]].astype(np.float64) - shrink[words[movers]]
+    metric_direction = at_positions(words[movers], np.sign(direction * nearby))
+    raw = np.zeros((n, len(LEXICON_FEATURES)), dtype=np.float64)
+    for column, valence in ((COMPOUND, 0), (VADER, 1), (AFINN, 2)):
+        raw[:, column] = per_text(value[:, valence])
+    raw[:, POSITIVE] = per_text(np.where(value[:, 0] > 0, value[:, 0], 0.0))
+    raw[:, NEGATIVE] = per_text(np.where(value[:, 0] < 0, -value[:, 0], 0.0))
+    raw[:, NEGATED] = per_text(reversed_.astype(np.float64)) > 0
+    raw[:, FIGURE_DIRECTION] = figure_direction
+    raw[:, INTENSIFIED] = per_text((intensifier & ~negator).astype(np.float64)) > 0
+    raw[:, METRIC_DIRECTION] = metric_direction
+    out = np.empty_like(raw)
+    sums = [COMPOUND, VADER, AFINN]
+    scale = np.where(raw[:, INTENSIFIED] > 0, INTENSIFIED_SCALE, 1.0)[:, None]
+    out[:, sums] = _squash(raw[:, sums] * scale)
+    for column in (POSITIVE, NEGATIVE):
+        out[:, column] = raw[:, column] / (raw[:, column] + SATURATION)
+    out[:, NEGATED] = raw[:, NEGATED]
+    out[:, FIGURE_DIRECTION] = np.clip(raw[:, FIGURE_DIRECTION], -1, 1)
+    out[:, INTENSIFIED] = np.sign(raw[:, COMPOUND]) * raw[:, INTENSIFIED]
+    out[:, METRIC_DIRECTION] = np.clip(raw[:, METRIC_DIRECTION], -1, 1)
+    return out
+
+
+def tone_labels(scores: np.ndarray, threshold: float = TONE_THRESHOLD) -> np.ndarray:
+    """Negative / neutral / positive for each tone score, at +-`threshold`."""
+    return np.where(scores < -threshold, "negative", np.where(scores > threshold, "positive", "neutral"))
+
+
+def prediction_columns(proba: np.ndarray, tone: np.ndarray, known: np.ndarray, topics: tuple[str, ...],
+                       min_confidence: float | None = None,
+                       tone_threshold: float = TONE_THRESHOLD) -> dict[str, np.ndarray]:  # fmt: skip
+    """The PREDICTION_COLUMNS of scored rows: best and runner-up topic, probabilities, tone, its label.
+
+    `proba` has one column per topic of `topics`, in that order. A topic whose probability is
+    below `min_confidence`, or of a headline with no known word, becomes "uncertain".
+    """
+    ranked = np.argsort(-proba, axis=1, kind="stable")
+    best, second = ranked[:, 0], ranked[:, 1]
+    labels = np.asarray(topics, dtype=object)
+    every = np.arange(len(proba))
+    confidence = proba[every, best]
+    topic = labels[best]
+    if min_confidence is not None:
+        topic = np.where((confidence < min_confidence) | (known == 0), UNCERTAIN, topic)
+    out = {
+        "topic": topic,
+        "topic_confidence": confidence,
+        "topic_alt": labels[second],
+        "topic_alt_confidence": proba[every, second],
+    }
+    for i, topic_name in enumerate(topics):
+        out[f"p_{topic_name}"] = proba[:, i]
+    out["tone"] = tone
+    out["tone_label"] = tone_labels(tone, tone_threshold).astype(object)
+    out["known_words"] = known.astype(np.int64)
+    return out
+
+
+@dataclass
+class Runtime:
+    """What predicting needs, as arrays: the word views, the lexicon, the semantic view, both heads.
+
+    Column order of the shared text features: the word views side by side, then the semantic
+    view's columns. The tone head reads those and then the lexicon features times
+    `lexicon_weight`. `topics` names the topic head's rows; outputs follow `output_topics`.
+    """
+
+    views: tuple[WordView, ...]
+    lexicon_words: tuple[str, ...]
+    lexicon_valences: np.ndarray  # (words + 1, 3)
+    lexicon_flags: np.ndarray  # (words + 1, 10) bool
+    negation_window: int
+    lexicon_weight: float
+    topics: tuple[str, ...]
+    topic_coef: np.ndarray  # (topics, text features)
+    topic_intercept: np.ndarray
+    tone_coef: np.ndarray  # (text features + lexicon features,)
+    tone_intercept: float
+    tone_calibration: np.ndarray | None  # rows: raw scores, calibrated values (None: clip)
+    output_topics: tuple[str, ...] = TOPICS
+    tone_threshold: float = TONE_THRESHOLD
+    semantic: object | None = None  # a SemanticView, or None
+    card: dict = field(default_factory=dict)  # the model file's card, when loaded from one
+    _lexicon_index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._lexicon_index = {w: i for i, w in enumerate(self.lexicon_words)}
+        self._order = np.asarray([self.topics.index(t) for t in self.output_topics], dtype=np.intp)
+        self._offsets = np.cumsum([0, *(v.n_features for v in self.views)])
+        # one (text features, topics + 1) block: every head's weight for a column, read at once
+        self._weights = np.column_stack([self.topic_coef.T, self.tone_coef[: self.topic_coef.shape[1]]])
+
+    def prepare(self) -> Runtime:
+        """Nothing to build: the lookups exist from the start (here for the same call on a whole model)."""
+        return self
+
+    @property
+    def n_text_features(self) -> int:
+        return int(self.topic_coef.shape[1])
+
+    def lexicon(self, tokens: ChunkTokens) -> np.ndarray:
+        """The lexicon features of a tokenised chunk."""
+        return lexicon_features(tokens, self._lexicon_index, self.lexicon_valences, self.lexicon_flags,
+                                self.negation_window)  # fmt: skip
+
+    def view_entries(self, tokens: ChunkTokens) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Each word view's (rows, columns, values) for a chunk, columns within that view."""
+        stems = _stems(tokens.unique) if any(v.stems for v in self.views) else None
+        return [v.entries(v.token_ids(tokens, stems), tokens.doc, tokens.n_texts) for v in self.views]
+
+    def known_words(self, tokens: ChunkTokens, stems: list[str] | None = None) -> np.ndarray:
+        """For each text, how many of its words (tokens with a letter) some word view holds as a unigram."""
+        unique = tokens.unique
+        lettered = np.fromiter((any(c.isalpha() for c in u) for u in unique), bool, len(unique))
+        known = np.zeros(len(unique), dtype=bool)
+        for view in self.views:
+            keys = (stems if stems is not None else _stems(unique)) if view.stems else unique
+            known |= view.unigram_column[_lookup(view.index, keys)] >= 0
+        if not self.views:
+            known = lettered
+        at = (known & lettered)[tokens.codes]
+        return np.bincount(tokens.doc[at], minlength=tokens.n_texts)[: tokens.n_texts].astype(np.int64)
+
+    def scores(self, tokens: ChunkTokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Topic probabilities (columns `output_topics`), calibrated tone and known-word counts."""
+        n = tokens.n_texts
+        heads = np.zeros((n, self._weights.shape[1]), dtype=np.float64)
+        for offset, (rows, cols, values) in zip(self._offsets, self.view_entries(tokens), strict=False):
+            weighted = self._weights[offset + cols] * values[:, None].astype(np.float64)
+            for k in range(heads.shape[1]):
+                heads[:, k] += np.bincount(rows, weights=weighted[:, k], minlength=n)
+        if self.semantic is not None:
+            pooled = self.semantic.transform_tokens(tokens).astype(np.float64)
+            heads += pooled @ self._weights[self._offsets[-1] :]
+        logits = heads[:, :-1] + self.topic_intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        proba /= proba.sum(axis=1, keepdims=True)
+        lexical = self.lexicon(tokens) * self.lexicon_weight
+        raw = heads[:, -1] + lexical @ self.tone_coef[self.n_text_features :] + self.tone_intercept
+        if self.tone_calibration is None:
+            tone = np.clip(raw, -1.0, 1.0)
+        else:
+            tone = np.interp(raw, self.tone_calibration[0], self.tone_calibration[1])
+        return proba[:, self._order], tone, self.known_words(tokens)
+
+    def predict_columns(self, texts: list[str], min_confidence: float | None = None,
+                        tokens: ChunkTokens | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+        """PREDICTION_COLUMNS for non-blank texts, as arrays."""
+        tokens = tokenise_chunk(texts) if tokens is None else tokens
+        proba, tone, known = self.scores(tokens)
+        return prediction_columns(proba, tone, known, self.output_topics, min_confidence, self.tone_threshold)
+
+    # Storage: plain arrays and one JSON string in an .npz, read with allow_pickle=False.
+
+    def to_bytes(self) -> bytes:
+        """The runtime as the bytes of an .npz of plain arrays (no pickle); the semantic table is not in it."""
+        meta = {
+            "runtime_format": RUNTIME_FORMAT,
+            "views": [{"stems": v.stems, "sublinear_tf": v.sublinear_tf} for v in self.views],
+            "negation_window": self.negation_window,
+            "lexicon_weight": self.lexicon_weight,
+            "topics": list(self.topics),
+            "output_topics": list(self.output_topics),
+            "tone_threshold": self.tone_threshold,
+            "tone_intercept": self.tone_intercept,
+            "calibrated": self.tone_calibration is not None,
+        }
+        arrays = {
+            "meta_json": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+            "lexicon_words": _text_array(self.lexicon_words),
+            "lexicon_valences": self.lexicon_valences,
+            "lexicon_flags": self.lexicon_flags,
+            "topic_coef": self.topic_coef,
+            "topic_intercept": self.topic_intercept,
+            "tone_coef": self.tone_coef,
+            "tone_calibration": self.tone_calibration if self.tone_calibration is not None else np.zeros((2, 0)),
+        }  # fmt: skip
+        for i, view in enumerate(self.views):
+            arrays[f"view{i}_words"] = _text_array(view.words)
+            arrays[f"view{i}_unigram_column"] = view.unigram_column
+            arrays[f"view{i}_bigram_keys"] = view.bigram_keys
+            arrays[f"view{i}_bigram_column"] = view.bigram_column
+            arrays[f"view{i}_idf"] = view.idf
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, semantic: object | None = None) -> Runtime:
+        """Read a runtime written by `to_bytes` (plain arrays only; a pickled array is refused).
+
+        Raises ValueError (or KeyError) when the data is not a runtime of this format.
+        """
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        meta = json.loads(bytes(arrays["meta_json"]).decode("utf-8"))
+        if meta.get("runtime_format") != RUNTIME_FORMAT:
+            raise ValueError(
+                f"runtime format {meta.get('runtime_format')!r}, this version reads {RUNTIME_FORMAT}"
+            )
+        views = []
+        for i, spec in enumerate(meta["views"]):
+            views.append(WordView(
+                stems=bool(spec["stems"]),
+                words=tuple(_strings(bytes(arrays[f"view{i}_words"]).decode("utf-8"))),
+                unigram_column=arrays[f"view{i}_unigram_column"].astype(np.intp),
+                bigram_keys=arrays[f"view{i}_bigram_keys"].astype(np.int64),
+                bigram_column=arrays[f"view{i}_bigram_column"].astype(np.intp),
+                idf=arrays[f"view{i}_idf"].astype(np.float32),
+                sublinear_tf=bool(spec["sublinear_tf"]),
+            ))  # fmt: skip
+        calibration = arrays["tone_calibration"].astype(np.float64)
+        runtime = cls(
+            views=tuple(views),
+            lexicon_words=tuple(_strings(bytes(arrays["lexicon_words"]).decode("utf-8"))),
+            lexicon_valences=arrays["lexicon_valences"].astype(np.float64),
+            lexicon_flags=arrays["lexicon_flags"].astype(bool),
+            negation_window=int(meta["negation_window"]),
+            lexicon_weight=float(meta["lexicon_weight"]),
+            topics=tuple(meta["topics"]),
+            topic_coef=arrays["topic_coef"].astype(np.float64),
+            topic_intercept=arrays["topic_intercept"].astype(np.float64),
+            tone_coef=arrays["tone_coef"].astype(np.float64),
+            tone_intercept=float(meta["tone_intercept"]),
+            tone_calibration=calibration if meta["calibrated"] else None,
+            output_topics=tuple(meta["output_topics"]),
+            tone_threshold=float(meta["tone_threshold"]),
+            semantic=semantic,
+        )
+        runtime.check()
+        return runtime
+
+    def check(self) -> None:
+        """Raise ValueError if the arrays do not fit together (a damaged or edited file)."""
+        width = int(self._offsets[-1]) + (self.semantic.dims if self.semantic is not None else 0)
+        problems = []
+        if self.topic_coef.shape != (len(self.topics), width):
+            problems.append(f"topic weights {self.topic_coef.shape} for {width} features")
+        if self.tone_coef.shape != (width + len(LEXICON_FEATURES),):
+            problems.append(f"tone weights {self.tone_coef.shape} for {width} features")
+        if self.topic_intercept.shape != (len(self.topics),) or sorted(self.output_topics) != sorted(
+            self.topics
+        ):
+            problems.append("topics do not match the topic weights")
+        rows = len(self.lexicon_words) + 1
+        if self.lexicon_valences.shape != (rows, 3) or self.lexicon_flags.shape != (rows, 10):
+            problems.append("lexicon tables do not match its words")
+        for i, v in enumerate(self.views):
+            columns = np.concatenate([v.unigram_column, v.bigram_column])
+            if (len(v.unigram_column) != len(v.words) + 1 or len(v.bigram_keys) != len(v.bigram_column)
+                    or (len(columns) and columns.max() >= v.n_features)
+                    or (len(v.bigram_keys) and (np.any(np.diff(v.bigram_keys) < 0)
+                                                or v.bigram_keys.max() >= len(v.words) ** 2))):  # fmt: skip
+                problems.append(f"word view {i} is inconsistent")
+        if self.tone_calibration is not None and (
+            self.tone_calibration.ndim != 2 or self.tone_calibration.shape[0] != 2
+        ):
+            problems.append("tone calibration must be two rows")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def _text_array(words) -> np.ndarray:
+    return np.frombuffer(_JOINER.join(words).encode("utf-8"), dtype=np.uint8)

@@ -1,0 +1,104 @@
+"""Headline text to word tokens: normalising, stemming and tokenising a chunk at once.
+
+Every feature view (the TF-IDF views, the lexicon, the semantic view) reads the same normalised
+word tokens. This module needs only the standard library and numpy, so the prediction path can
+tokenise without importing scikit-learn or pandas.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from classifier.model.cleaning import clean_headline, clean_texts
+
+__all__ = [
+    "SEPARATOR",
+    "WORD_PATTERN",
+    "ChunkTokens",
+    "fold",
+    "normalise",
+    "stem_words",
+    "tokenise_chunk",
+    "word_stems",
+]
+
+# Chained str.replace is several times faster than str.translate with a mapping on long text.
+_QUOTES = (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-"))
+_DIGITS = re.compile(r"\d+")
+WORD_PATTERN = r"(?u)\b\w[\w'&]*\b"
+
+
+def normalise(text: str) -> str:
+    """Clean feed clutter, lower-case, straighten quotes and fold every number to 0."""
+    return fold(clean_headline(text))
+
+
+def fold(text: str) -> str:
+    """Lower-case, straighten quotes and fold every number to 0, so figures generalise."""
+    for curly, straight in _QUOTES:
+        if curly in text:
+            text = text.replace(curly, straight)
+    return _DIGITS.sub("0", text.lower())
+
+
+_LONG_WORD = re.compile(r"\b([a-z]{5})[a-z]+")
+
+
+def _first_five(match: re.Match) -> str:
+    return match.group(1)  # a function replacement runs faster than the template r"\1"
+
+
+def stem_words(text: str) -> str:
+    """Cut each word of normalised text to its first five letters: a crude, fast stemmer."""
+    return _LONG_WORD.sub(_first_five, text)
+
+
+def word_stems(text: str) -> str:
+    """Normalise, then stem: the preprocessor of the stems view."""
+    return stem_words(normalise(text))
+
+
+# Joins the texts of a chunk. Not a word character, so it never sits inside a token, and
+# normalising maps it to itself; texts that contain it have it replaced by a space first.
+SEPARATOR = "\x1e"  # ASCII record separator; not "\\x00", which numpy strips from str scalars
+# WORD_PATTERN rewritten without boundary checks, which makes it a fifth faster; it finds the
+# same tokens (tests compare the two on arbitrary text).
+_CHUNK_TOKENS = re.compile(r"\w+(?:['&]+\w+)*|" + SEPARATOR)
+
+
+@dataclass(frozen=True)
+class ChunkTokens:
+    """The normalised word tokens of a chunk of texts, factorised: what every feature view reads.
+
+    `unique[codes]` is the token sequence of the whole chunk, with the SEPARATOR token before the
+    tokens of each text after the first.
+    """
+
+    unique: np.ndarray  # distinct tokens in order of first appearance (object array)
+    codes: np.ndarray  # for each token position, its index into `unique`
+    doc: np.ndarray  # for each token position, the index of its text
+    n_texts: int
+
+
+def tokenise_chunk(texts: list[str]) -> ChunkTokens:
+    """Tokenise a chunk at once: one normalise and one findall over the joined texts.
+
+    Equal to WORD_PATTERN over `normalise(text)` for each text (feed cleaning included). Stemming
+    commutes with it (it only shortens letter runs inside tokens), so the stems view reuses these
+    tokens.
+    """
+    texts = clean_texts([str(t) for t in texts])
+    joined = SEPARATOR.join(texts)
+    if joined.count(SEPARATOR) != max(len(texts) - 1, 0):
+        joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
+    found = _CHUNK_TOKENS.findall(fold(joined))
+    # dict.fromkeys keeps first appearances in order; both passes run at C speed
+    index = {token: i for i, token in enumerate(dict.fromkeys(found))}
+    codes = np.fromiter(map(index.__getitem__, found), dtype=np.intp, count=len(found))
+    unique = np.empty(len(index), dtype=object)
+    unique[:] = list(index)
+    doc = np.cumsum((unique == SEPARATOR)[codes])  # the separator token starts each next text
+    return ChunkTokens(unique=unique, codes=codes, doc=doc, n_texts=len(texts))

@@ -1,0 +1,222 @@
+"""Training on a labelled corpus: a seeded held-out estimate, then a final fit on every row."""
+
+from __future__ import annotations
+
+import math
+import platform
+from datetime import datetime, timezone
+
+import pandas as pd
+import sklearn
+from sklearn.model_selection import GroupKFold, StratifiedKFold, train_test_split
+
+from classifier import __version__
+from classifier.config import (
+    HOLDOUT_FRACTION,
+    MODEL_FORMAT,
+    MODEL_FORMAT_VERSION,
+    TONE_COLUMN,
+    TONE_THRESHOLD,
+    TONE_VALUES,
+    TOPIC_COLUMN,
+    TOPICS,
+)
+from classifier.data.corpus import Labelled
+from classifier.errors import DataError
+from classifier.evaluation.metrics import evaluate_predictions
+from classifier.model.heads import HeadlineModel, ModelParams, fit, predict_texts
+
+
+def training_problems(
+    frame: pd.DataFrame, folds: int | None = None, holdout: float | None = None
+) -> list[str]:
+    """Why rows are too few to train on, as problem lines (empty when they suffice).
+
+    Every topic needs rows on the fitting side of any split: at least two (one stays to fit when a
+    share is held out), and at least `folds` for K-fold figures. A held-out share needs at least
+    one row per topic on each side.
+    """
+    counts = frame[TOPIC_COLUMN].value_counts() if TOPIC_COLUMN in frame.columns else pd.Series(dtype=int)
+    need = max(2, folds or 0)
+    why = f" for {folds}-fold figures" if folds else ""
+    problems = [
+        f"topic {topic!r}: {int(counts.get(topic, 0))} row(s); training needs at least {need} of every topic{why}"
+        for topic in TOPICS
+        if counts.get(topic, 0) < need
+    ]
+    if holdout:
+        held = math.ceil(holdout * len(frame))
+        if held < len(TOPICS) or len(frame) - held < len(TOPICS):
+            smallest = next(
+                n
+                for n in range(len(TOPICS), 10_000)
+                if min(math.ceil(holdout * n), n - math.ceil(holdout * n)) >= len(TOPICS)
+            )
+            problems.append(f"{len(frame)} rows: too few to hold out {holdout:.0%} with a row of every topic on "
+                            f"each side; need at least {smallest}")  # fmt: skip
+    return problems
+
+
+def check_trainable(
+    data: Labelled | pd.DataFrame, folds: int | None = None, holdout: float | None = None
+) -> None:
+    """Raise DataError (exit 3) listing why rows are too few to train on."""
+    frame = data.frame if isinstance(data, Labelled) else data
+    problems = training_problems(frame, folds, holdout)
+    if problems:
+        raise DataError(data.path if isinstance(data, Labelled) else "labelled data", problems)
+
+
+def holdout_split(frame: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split rows into train and held-out parts, stratified by topic, reproducibly."""
+    train, held = train_test_split(frame, test_size=fraction, random_state=seed, stratify=frame[TOPIC_COLUMN])
+    return train.reset_index(drop=True), held.reset_index(drop=True)
+
+
+def heldout_metrics(frame: pd.DataFrame, params: ModelParams, fraction: float = HOLDOUT_FRACTION) -> dict:
+    """Fit on part of the rows and score on the rest: the figures quoted for a model."""
+    train, held = holdout_split(frame, fraction, params.seed)
+    model = fit(train, params)
+    metrics = evaluate_predictions(held, predict_texts(model, held["headline"].tolist()))
+    metrics["split"] = {"train_rows": len(train), "heldout_rows": len(held), "fraction": fraction,
+                        "seed": params.seed, "stratified_by": TOPIC_COLUMN}  # fmt: skip
+    return metrics
+
+
+def _splits(frame: pd.DataFrame, params: ModelParams, folds: int, groups: pd.Series | None):
+    if groups is None:
+        return StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed).split(
+            frame, frame[TOPIC_COLUMN]
+        )
+    return GroupKFold(n_splits=folds).split(frame, groups=groups)
+
+
+def fold_models(
+    frame: pd.DataFrame, params: ModelParams, folds: int = 5, groups: pd.Series | None = None
+) -> list[tuple[HeadlineModel, pd.Index]]:
+    """Each fold's model with the index of the rows it never saw (those it is to predict)."""
+    return [
+        (fit(frame.iloc[train_idx], params), frame.index[test_idx])
+        for train_idx, test_idx in _splits(frame, params, folds, groups)
+    ]
+
+
+def out_of_fold_predictions(
+    frame: pd.DataFrame,
+    params: ModelParams,
+    folds: int = 5,
+    groups: pd.Series | None = None,
+    explain: int = 0,
+    models: list[tuple[HeadlineModel, pd.Index]] | None = None,
+) -> pd.DataFrame:
+    """Predict every row from a model that never saw it (stratified K-fold by topic).
+
+    With `groups`, whole groups are held out together instead (e.g. writer batches), so no model
+    predicts a row whose group it was fitted on. With `explain`, each row's reasons come from that
+    same model: what it leaned on when it made the prediction (mistakes included). `models`:
+    fold models already fitted by `fold_models` (otherwise each fold is fitted here, one at a time).
+    """
+    folds_ = models if models is not None else (
+        (fit(frame.iloc[train_idx], params), frame.index[test_idx])
+        for train_idx, test_idx in _splits(frame, params, folds, groups)
+    )  # fmt: skip
+    parts = []
+    for model, held_index in folds_:
+        held = frame.loc[held_index]
+        preds = predict_texts(model, held["headline"].tolist(), explain=explain)
+        preds.index = held.index
+        parts.append(preds)
+    return pd.concat(parts).sort_index()
+
+
+def explain_out_of_fold(
+    models: list[tuple[HeadlineModel, pd.Index]], frame: pd.DataFrame, rows, k: int = 5
+) -> pd.DataFrame:
+    """Predictions with reasons for the given rows (index labels of `frame`), each from the fold
+    model that never saw it: what the model leaned on when it made that prediction."""
+    wanted = pd.Index(rows)
+    parts = []
+    for model, held_index in models:
+        mine = wanted[wanted.isin(held_index)]
+        if len(mine):
+            preds = predict_texts(model, frame.loc[mine, "headline"].tolist(), explain=k)
+            preds.index = mine
+            parts.append(preds)
+    return pd.concat(parts).reindex(wanted)
+
+
+def cross_validated_metrics(frame: pd.DataFrame, params: ModelParams | None = None, folds: int = 5) -> dict:
+    """Topic and tone figures over out-of-fold predictions for every row."""
+    params = params or ModelParams()
+    check_trainable(frame, folds=folds)
+    metrics = evaluate_predictions(frame, out_of_fold_predictions(frame, params, folds))
+    metrics["split"] = {"folds": folds, "seed": params.seed, "stratified_by": TOPIC_COLUMN}
+    return metrics
+
+
+def build_card(data: Labelled, params: ModelParams, metrics: dict) -> dict:
+    """Everything a reader needs to trust or reproduce a model: versions, data, labels, figures."""
+    frame = data.frame
+    return {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "package_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "python_version": platform.python_version(),
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "topics": list(TOPICS),
+        "tone": {"values": list(TONE_VALUES), "label_threshold": TONE_THRESHOLD},
+        "data": {
+            "path": data.path,
+            "sha256": data.sha256,
+            "rows": len(frame),
+            "topic_counts": {t: int((frame[TOPIC_COLUMN] == t).sum()) for t in TOPICS},
+            "tone_counts": {f"{v:g}": int((frame[TONE_COLUMN] == v).sum()) for v in TONE_VALUES},
+        },
+        "params": params.to_dict(),
+        "metrics": {"heldout": metrics},
+        "intended_use": (
+            "Topic (diplomacy, security, conflict, markets, other) and tone of English-language news "
+            "headlines from the South Asian press and the world news it carries."
+        ),
+        "limitations": (
+            "Trained on project-written headlines; figures on real outside sets are in the README. "
+            "Not for body text, other languages, or decisions about individuals."
+        ),
+    }
+
+
+def train(
+    data: Labelled, params: ModelParams | None = None, holdout: bool = True, real_labels: str | None = None
+) -> HeadlineModel:
+    """Measure on a held-out split, then fit the shipped model on every row, with its card.
+
+    real_labels: a file of real headline labels keyed by hash (data/real_dev_labels.csv); when
+    given and the pool of real headlines is present, the final model is also scored on its `dev`
+    split (never used for fitting) and the figures go into the card.
+    """
+    params = params or ModelParams()
+    check_trainable(data, holdout=HOLDOUT_FRACTION if holdout else None)
+    metrics = heldout_metrics(data.frame, params) if holdout else {}
+    model = fit(data.frame, params)
+    model.card = build_card(data, params, metrics)
+    if model.semantic is not None:
+        model.card["semantic"] = model.semantic.card()
+    if real_labels is not None:
+        model.card["metrics"]["real_dev"] = real_dev_metrics(model, real_labels)
+    return model
+
+
+def real_dev_metrics(model: HeadlineModel, labels: str) -> dict:
+    """Figures on the real development split, without the per-outlet breakdown (for the card)."""
+    import warnings
+
+    from classifier.data.datasets import load_dataset
+    from classifier.evaluation.metrics import evaluate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # keys missing from the pool are counted in `rows`
+        real = load_dataset(f"realdev:{labels}")
+    metrics = evaluate(model, real)
+    metrics.pop("per_group", None)
+    return metrics
