@@ -20,7 +20,7 @@ from classifier.data.corpus import labelled_from_frame, load_corpus
 from classifier.data.datasets import load_dataset
 from classifier.evaluation.metrics import evaluate
 from classifier.model.heads import ModelParams
-from classifier.model.training import train
+from classifier.workflows import train
 
 ROOT = Path(__file__).resolve().parents[1]
 

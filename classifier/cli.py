@@ -284,10 +284,10 @@ def train(
     """
     from classifier.data.corpus import load_corpus
     from classifier.data.datasets import pool_path
-    from classifier.evaluation.metrics import format_metrics, real_dev_summary
+    from classifier.figures import format_metrics, real_dev_summary
     from classifier.model.heads import classify
     from classifier.model.training import check_trainable
-    from classifier.model.training import train as train_model
+    from classifier.workflows import train as train_model
 
     try:
         model.parent.mkdir(parents=True, exist_ok=True)
@@ -424,10 +424,12 @@ def evaluate_command(
     from classifier.data.corpus import load_corpus, load_evaluation, parse_tone_scale
     from classifier.data.datasets import load_dataset, parse_dataset_spec
     from classifier.evaluation.baselines import ALL_BASELINES
-    from classifier.evaluation.metrics import evaluate, format_metrics
+    from classifier.evaluation.metrics import evaluate
     from classifier.evaluation.report import DatasetResult, write_report
+    from classifier.figures import format_metrics
     from classifier.model.heads import predict_texts
-    from classifier.model.training import check_trainable, cross_validated_metrics
+    from classifier.model.training import check_trainable
+    from classifier.workflows import cross_validated_metrics
 
     baselines = tuple(baseline or ())
     unknown = [b for b in baselines if b not in ALL_BASELINES]

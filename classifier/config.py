@@ -104,3 +104,20 @@ MODEL_MAX_PAYLOAD_BYTES = 1 << 30  # 1 GiB; the shipped model's payload is a few
 MODEL_MAX_SEMANTIC_BYTES = 1 << 28  # 256 MiB; the semantic vector table is about 4 MB
 
 SCHEDULER_TIMEOUT = 10.0  # seconds `--engine dask` waits for a --scheduler to answer
+
+# The columns a prediction has, in order (what `predict` writes after the id and the headline).
+PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
+PREDICTION_COLUMNS: tuple[str, ...] = (
+    "topic",
+    "topic_confidence",
+    "topic_alt",
+    "topic_alt_confidence",
+    *PROBABILITY_COLUMNS,
+    "tone",
+    "tone_label",
+    "known_words",  # how many of the headline's words the model knows; 0: its answer is a guess
+)
+REASON_COLUMNS: tuple[str, ...] = ("topic_reasons", "tone_reasons")
+
+# A word: what the TF-IDF views and the corpus checks split text into.
+WORD_PATTERN = r"(?u)\b\w[\w'&]*\b"

@@ -13,7 +13,6 @@ import pandas as pd
 from classifier.config import TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
 from classifier.data.corpus import Labelled
 from classifier.errors import OutputError
-from classifier.evaluation.metrics import comparison_rows, format_metrics
 from classifier.evaluation.plots import (
     plot_confusion,
     plot_coverage,
@@ -21,6 +20,7 @@ from classifier.evaluation.plots import (
     plot_tone_scatter,
     save_png,
 )
+from classifier.figures import comparison_rows, format_metrics
 from classifier.io.writers import atomic_path
 from classifier.model.heads import PROBABILITY_COLUMNS
 

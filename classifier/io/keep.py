@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from classifier.config import ID_COLUMN, TEXT_COLUMN
+from classifier.config import ID_COLUMN, PREDICTION_COLUMNS, REASON_COLUMNS, TEXT_COLUMN
 from classifier.errors import InputError
 
 KEEP_ALL = "all"
@@ -24,8 +24,6 @@ def output_names(explain: int = 0) -> tuple[str, ...]:
     >>> output_names()[:3]
     ('id', 'headline', 'topic')
     """
-    from classifier.model.heads import PREDICTION_COLUMNS, REASON_COLUMNS
-
     return (ID_COLUMN, TEXT_COLUMN, *PREDICTION_COLUMNS, *(REASON_COLUMNS if explain else ()))
 
 

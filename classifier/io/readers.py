@@ -185,7 +185,7 @@ def headline_text(value: object, where: str) -> str:
     raise InputError(f"{where}: the headline {shown} is a {type(value).__name__}, not text")
 
 
-def _id_text(value: object) -> str:
+def id_text(value: object) -> str:
     """An id cell as text; a missing id is blank."""
     try:
         missing = value is None or bool(pd.isna(value))
@@ -296,7 +296,7 @@ def _iter_delimited(
                     ), chunk, keep)  # fmt: skip
                     done += len(chunk)
     except pd.errors.ParserError as exc:
-        raise InputError(f"{_name(path)}: {_parser_message(exc, header_lines)}") from None
+        raise InputError(f"{_name(path)}: {parser_message(exc, header_lines)}") from None
     except pd.errors.ParserWarning:
         raise InputError(f"{_name(path)}: {_long_row_message(path, sep, len(header), encoding)}") from None
 
@@ -323,7 +323,7 @@ def _strict_csv(sep: str) -> dict:
 _LONG_ROW = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _parser_message(exc: Exception, header_lines: int = 0) -> str:
+def parser_message(exc: Exception, header_lines: int = 0) -> str:
     """A parser's complaint as one line, with the line counted in the whole file (header included)."""
     text = str(exc).strip().splitlines()[-1]
     long_row = _LONG_ROW.search(text)
@@ -410,7 +410,7 @@ def _iter_parquet(path: str | Path, column: str | None, chunk_rows: int,
     try:
         for batch in pf.iter_batches(batch_size=chunk_rows, columns=wanted):
             chunk = batch.to_pandas()
-            ids = ([_id_text(v) for v in chunk[ID_COLUMN].tolist()] if ID_COLUMN in chunk.columns
+            ids = ([id_text(v) for v in chunk[ID_COLUMN].tolist()] if ID_COLUMN in chunk.columns
                    else [str(i) for i in range(done + 1, done + 1 + len(chunk))])  # fmt: skip
             texts = [
                 headline_text(v, f"{path}: row {done + i}") for i, v in enumerate(chunk[text_col].tolist(), 1)
@@ -551,7 +551,7 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
         except pd.errors.EmptyDataError:
             raise InputError(f"{path}: the file is empty (no header row)") from None
         except pd.errors.ParserError as exc:
-            raise InputError(f"{path}: {_parser_message(exc, header_lines)}") from None
+            raise InputError(f"{path}: {parser_message(exc, header_lines)}") from None
         except pd.errors.ParserWarning:
             raise InputError(f"{path}: {_long_row_message(path, sep, len(header), encoding)}") from None
         except csv.Error as exc:

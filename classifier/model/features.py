@@ -11,13 +11,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from classifier.config import CHAR_NGRAMS, MIN_DF, SUBWORDS, WORD_NGRAMS
+from classifier.config import CHAR_NGRAMS, MIN_DF, SUBWORDS, WORD_NGRAMS, WORD_PATTERN
 from classifier.model.cleaning import clean_headline, clean_texts
 
 # Chained str.replace is several times faster than str.translate with a mapping on long text.
 _QUOTES = (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-"))
 _DIGITS = re.compile(r"\d+")
-WORD_PATTERN = r"(?u)\b\w[\w'&]*\b"
 
 
 def normalise(text: str) -> str:

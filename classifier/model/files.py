@@ -9,6 +9,7 @@ import json
 import warnings
 import zipfile
 import zlib
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -192,7 +193,7 @@ def card_markdown(card: dict) -> str:
         )
     real = card.get("metrics", {}).get("real_dev")
     if real:
-        from classifier.evaluation.metrics import real_dev_summary
+        from classifier.figures import real_dev_summary
 
         lines += ["", "## Real headlines (development split, labelled blind, never used for fitting)",
                   f"- `{real['data']['path']}`", f"- {real_dev_summary(real).strip()}"]  # fmt: skip
@@ -398,3 +399,9 @@ def load_model(path: str | Path, allow_pickle: bool = False) -> HeadlineModel:
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ModelFileError(f"{path}: model payload lacks its parts") from None
+
+
+@lru_cache(maxsize=2)
+def load_model_cached(path: str, allow_pickle: bool = False) -> HeadlineModel:
+    """`load_model`, remembered per path: a worker process loads a file once and reuses it."""
+    return load_model(path, allow_pickle=allow_pickle)

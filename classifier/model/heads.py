@@ -18,6 +18,9 @@ from classifier.config import (
     CHAR_NGRAMS,
     LEXICON_WEIGHT,
     MIN_DF,
+    PREDICTION_COLUMNS,
+    PROBABILITY_COLUMNS,
+    REASON_COLUMNS,
     SEED,
     SEMANTIC_TABLE,
     SEMANTIC_WEIGHT,
@@ -46,18 +49,6 @@ from classifier.model.known_words import known_word_counts
 from classifier.model.semantic import SemanticView, load_table
 from classifier.model.vectorize import CompiledFeatures, compile_features
 
-PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
-PREDICTION_COLUMNS: tuple[str, ...] = (
-    "topic",
-    "topic_confidence",
-    "topic_alt",
-    "topic_alt_confidence",
-    *PROBABILITY_COLUMNS,
-    "tone",
-    "tone_label",
-    "known_words",  # how many of the headline's words the model knows; 0: its answer is a guess
-)
-REASON_COLUMNS: tuple[str, ...] = ("topic_reasons", "tone_reasons")
 UNCERTAIN = "uncertain"
 
 
@@ -334,7 +325,7 @@ def _predict_kept(model: HeadlineModel, kept: list[str], rows: np.ndarray, out: 
     out["tone"][rows] = tone
     out["tone_label"][rows] = tone_labels(tone)
     if explain:
-        from classifier.model.explain import top_terms
+        from classifier.model.explain import row_reasons
 
         head_rows = np.asarray([model.topics.index(t) for t in labels[best]])
         # one view of the chosen head's weights a row: indexing with the array would copy a dense
@@ -343,8 +334,8 @@ def _predict_kept(model: HeadlineModel, kept: list[str], rows: np.ndarray, out: 
         names, tone_names = model.explain_names()
         tone_weights = np.broadcast_to(model.tone_head.coef_, (len(kept), len(model.tone_head.coef_)))
         reasons = {
-            "topic_reasons": top_terms(matrix, topic_weights, names, explain, by_magnitude=False),
-            "tone_reasons": top_terms(tone_input, tone_weights, tone_names, explain,
+            "topic_reasons": row_reasons(matrix, topic_weights, names, explain, by_magnitude=False),
+            "tone_reasons": row_reasons(tone_input, tone_weights, tone_names, explain,
                                       by_magnitude=True),
         }  # fmt: skip
         for name, lists in reasons.items():

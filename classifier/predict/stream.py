@@ -10,7 +10,6 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -60,13 +59,6 @@ def max_jobs() -> int:
     return 4 * (os.cpu_count() or 1)
 
 
-@lru_cache(maxsize=2)
-def _model_from_file(path: str, allow_pickle: bool = False) -> HeadlineModel:
-    from classifier.model.files import load_model
-
-    return load_model(path, allow_pickle=allow_pickle)
-
-
 _SHARED: dict[str, HeadlineModel] = {}  # the model forked workers inherit from the parent
 
 
@@ -75,7 +67,9 @@ def _predict_chunk(model: HeadlineModel | str | None, chunk: pd.DataFrame, expla
     if model is None:
         fitted = _SHARED["model"]  # inherited through fork: nothing was pickled
     elif isinstance(model, str):
-        fitted = _model_from_file(model)  # a spawned worker loads the file once
+        from classifier.model.files import load_model_cached  # skops only when a file is loaded
+
+        fitted = load_model_cached(model)  # a spawned worker loads the file once
     else:
         fitted = model
     frame = with_kept(predict_frame(fitted, chunk, explain, min_confidence), chunk)
@@ -140,7 +134,9 @@ def iter_predictions(
     first = list(itertools.islice(chunks, 2))
     chunks = itertools.chain(first, chunks)
     if isinstance(model, (str, Path)):
-        model = str(model) if jobs > 1 and not _can_fork() else _model_from_file(str(model))
+        from classifier.model.files import load_model_cached  # skops only when a file is loaded
+
+        model = str(model) if jobs > 1 and not _can_fork() else load_model_cached(str(model))
     if jobs == 1 or len(first) < 2:
         for chunk in chunks:
             yield _predict_chunk(model, chunk, explain, min_confidence, finish)
@@ -218,16 +214,17 @@ def predict_to_file(
             model, source, column, chunk_rows, encoding, jobs, explain, min_confidence, finish,
             keep, input_format, delimiter,
         ):  # fmt: skip
-            _write(writer, prepared)
+            write_prepared(writer, prepared)
             summary.add(counts)
             if on_chunk:
                 on_chunk(counts.rows)
         if not writer.started:
-            _write(writer, finish(empty_predictions(model, explain, min_confidence, keep))[0])
+            write_prepared(writer, finish(empty_predictions(model, explain, min_confidence, keep))[0])
     return summary
 
 
-def _write(writer, prepared: pd.DataFrame | EncodedChunk) -> None:
+def write_prepared(writer, prepared: pd.DataFrame | EncodedChunk) -> None:
+    """Write one prepared chunk: a frame, or a chunk already encoded by a worker."""
     if isinstance(prepared, EncodedChunk):
         writer.write_encoded(prepared)
     else:
@@ -241,7 +238,9 @@ def empty_predictions(
     keep: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """The output of no rows: every column (the kept ones too), with its type, and nothing in it."""
-    fitted = _model_from_file(str(model)) if isinstance(model, (str, Path)) else model
+    from classifier.model.files import load_model_cached  # skops only when a file is loaded
+
+    fitted = load_model_cached(str(model)) if isinstance(model, (str, Path)) else model
     empty = pd.DataFrame({name: [] for name in ("id", TEXT_COLUMN, *keep)}, dtype=object)
     return with_kept(predict_frame(fitted, empty, explain, min_confidence), empty)
 
@@ -292,7 +291,9 @@ def predict_page(
 
     Reading is cheap next to predicting, so the total is exact without predicting every row.
     """
-    fitted = _model_from_file(str(model)) if isinstance(model, (str, Path)) else model
+    from classifier.model.files import load_model_cached  # skops only when a file is loaded
+
+    fitted = load_model_cached(str(model)) if isinstance(model, (str, Path)) else model
     chunks = iter_headlines(source, column=column, encoding=encoding, keep=keep,
                             input_format=input_format, delimiter=delimiter)  # fmt: skip
     first = next(chunks, None)
