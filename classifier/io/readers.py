@@ -22,11 +22,9 @@ import pandas as pd
 
 from classifier.config import CHUNK_ROWS, ID_COLUMN, TEXT_COLUMN
 from classifier.errors import InputError
+from classifier.io.formats import COMPRESSED, INPUT_FORMATS, format_by_suffix, row_ids
 
 STDIN = "-"
-INPUT_FORMATS = {".txt": "txt", ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                 ".parquet": "parquet", ".pq": "parquet"}  # fmt: skip
-COMPRESSED = ".gz"  # a text input may be gzip-compressed: feed.csv.gz
 
 
 def is_compressed(path: str | Path) -> bool:
@@ -46,13 +44,13 @@ def detect_format(path: str | Path, input_format: str | None = None) -> str:
         return "txt"
     name = Path(str(path)[: -len(COMPRESSED)] if is_compressed(path) else path)
     suffix = name.suffix.lower()
-    if suffix not in INPUT_FORMATS:
+    if format_by_suffix(name) is None:
         known = ", ".join(sorted(INPUT_FORMATS))
         raise InputError(
             f"{path}: unknown file type {suffix or '(none)'!r}; use one of {known} (optionally .gz), "
             "or say which with --input-format"
         )
-    return INPUT_FORMATS[suffix]
+    return format_by_suffix(name)
 
 
 def check_input_options(
@@ -291,7 +289,7 @@ def _iter_delimited(
                 if len(chunk):
                     yield _with_kept(_frame(
                         chunk[ID_COLUMN].tolist() if ID_COLUMN in chunk.columns
-                        else [str(i) for i in range(done + 1, done + 1 + len(chunk))],
+                        else row_ids(len(chunk), done),
                         chunk[text_col].tolist(),
                     ), chunk, keep)  # fmt: skip
                     done += len(chunk)
@@ -411,7 +409,7 @@ def _iter_parquet(path: str | Path, column: str | None, chunk_rows: int,
         for batch in pf.iter_batches(batch_size=chunk_rows, columns=wanted):
             chunk = batch.to_pandas()
             ids = ([id_text(v) for v in chunk[ID_COLUMN].tolist()] if ID_COLUMN in chunk.columns
-                   else [str(i) for i in range(done + 1, done + 1 + len(chunk))])  # fmt: skip
+                   else row_ids(len(chunk), done))  # fmt: skip
             texts = [
                 headline_text(v, f"{path}: row {done + i}") for i, v in enumerate(chunk[text_col].tolist(), 1)
             ]

@@ -37,6 +37,7 @@ from classifier.config import (
     TOPICS,
     WORD_NGRAMS,
 )
+from classifier.io.formats import row_ids
 from classifier.io.readers import headline_texts
 from classifier.model.features import (
     LEXICON_FEATURES,
@@ -354,5 +355,5 @@ def predict_frame(
 
 def classify(model: HeadlineModel, texts: list[str]) -> pd.DataFrame:
     """Predictions for a list of headlines, numbered from 1 with the headline first (notebook-friendly)."""
-    frame = pd.DataFrame({"id": [str(i) for i in range(1, len(texts) + 1)], TEXT_COLUMN: list(texts)})
+    frame = pd.DataFrame({"id": row_ids(len(texts)), TEXT_COLUMN: list(texts)})
     return predict_frame(model, frame)

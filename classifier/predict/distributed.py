@@ -23,6 +23,7 @@ import pandas as pd
 from classifier.config import ID_COLUMN, SCHEDULER_TIMEOUT, TEXT_COLUMN
 from classifier.errors import InputError, OutputError
 from classifier.io import interrupts
+from classifier.io.formats import format_by_suffix, row_ids
 from classifier.io.readers import headline_text, id_text, kept_text, parse_delimiter, parser_message
 from classifier.io.writers import check_writable, current_umask
 from classifier.model.heads import PREDICTION_COLUMNS, REASON_COLUMNS
@@ -62,7 +63,7 @@ def _partition_frame(
     if ID_COLUMN in part.columns:
         ids = [id_text(v) for v in part[ID_COLUMN].tolist()]
     else:
-        ids = [str(i) for i in range(start + 1, start + 1 + len(part))]
+        ids = row_ids(len(part), start)
     first = (start or 0) + 1
     label = (
         (lambda i: f"{where}: row {first + i}") if start is not None else (lambda i: f"{where}: row {i + 1}")
@@ -140,9 +141,7 @@ def read_glob(
     dd = require_dask()
     compressed = pattern.lower().endswith(".gz")
     name = pattern[:-3] if compressed else pattern
-    fmt = input_format or {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "tsv"}.get(
-        Path(name.replace("*", "x")).suffix.lower()
-    )
+    fmt = input_format or format_by_suffix(name.replace("*", "x"))
     if fmt not in ("parquet", "csv", "tsv") or (fmt == "parquet" and compressed):
         raise InputError(f"{pattern}: the dask engine reads Parquet or CSV/TSV (.gz too) globs")
     sep = parse_delimiter(delimiter) if delimiter else ("\t" if fmt == "tsv" else ",")
