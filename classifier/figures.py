@@ -7,17 +7,28 @@ Plain formatting with no imports from the package, so that every layer may use i
 
 from __future__ import annotations
 
-__all__ = ["COMPARISON_COLUMNS", "comparison_rows", "format_metrics", "real_dev_summary"]
+__all__ = [
+    "COMPARISON_COLUMNS",
+    "card_lines",
+    "comparison_rows",
+    "format_metrics",
+    "markdown_table",
+    "real_dev_summary",
+    "show",
+    "with_interval",
+]
 
 
-def _show(value: float | None) -> str:
+def show(value: float | None) -> str:
+    """One figure as text: three decimals, or "-" where the data allow none."""
     return "-" if value is None else f"{value:.3f}"
 
 
-def _with_interval(metrics: dict, section: str, key: str) -> str:
+def with_interval(metrics: dict, section: str, key: str) -> str:
+    """A figure with its 95% bootstrap interval when the metrics hold one: "0.812 [0.790, 0.833]"."""
     value = metrics.get(section, {}).get(key)
     interval = metrics.get("intervals_95", {}).get(f"{section}.{key}")
-    return _show(value) + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "")
+    return show(value) + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "")
 
 
 COMPARISON_COLUMNS = (
@@ -44,10 +55,34 @@ def real_dev_summary(metrics: dict) -> str:
     """One line of the figures that matter on real headlines: topic accuracy, macro-F1, tone r."""
     per = ", ".join(f"{t} {v['f1']:.2f}" for t, v in metrics["topic"]["per_class"].items())
     return (
-        f"  topic accuracy {_with_interval(metrics, 'topic', 'accuracy')}, macro-F1 "
-        f"{_with_interval(metrics, 'topic', 'macro_f1')} (F1 {per}); tone Pearson "
-        f"{_with_interval(metrics, 'tone', 'pearson')}  ({metrics['topic']['rows']} rows)"
+        f"  topic accuracy {with_interval(metrics, 'topic', 'accuracy')}, macro-F1 "
+        f"{with_interval(metrics, 'topic', 'macro_f1')} (F1 {per}); tone Pearson "
+        f"{with_interval(metrics, 'tone', 'pearson')}  ({metrics['topic']['rows']} rows)"
     )
+
+
+def markdown_table(rows: list[tuple[str, dict[str, float | None]]]) -> str:
+    """`comparison_rows` as a Markdown table (the evaluation report's)."""
+    headers = list(rows[0][1])
+    lines = ["| system | " + " | ".join(headers) + " |", "|---" * (len(headers) + 1) + "|"]
+    for name, values in rows:
+        lines.append(f"| {name} | " + " | ".join(show(v) for v in values.values()) + " |")
+    return "\n".join(lines)
+
+
+def card_lines(metrics: dict) -> list[str]:
+    """The held-out figures of a model card, one Markdown list line for topic and one for tone."""
+    topic, tone = metrics.get("topic", {}), metrics.get("tone", {})
+    lines = []
+    if topic:
+        lines.append(
+            f"- Topic accuracy {show(topic['accuracy'])}, macro-F1 {show(topic['macro_f1'])} ({topic['rows']} rows)"
+        )
+    if tone:
+        lines.append(
+            f"- Tone Pearson {show(tone['pearson'])}, MAE {show(tone['mae'])}, 3-class accuracy {show(tone['accuracy_3class'])}"
+        )
+    return lines
 
 
 def format_metrics(metrics: dict) -> str:
@@ -59,8 +94,8 @@ def format_metrics(metrics: dict) -> str:
     if "topic" in metrics:
         t = metrics["topic"]
         lines.append(
-            f"topic: accuracy {_with_interval(metrics, 'topic', 'accuracy')}  "
-            f"macro-F1 {_with_interval(metrics, 'topic', 'macro_f1')}  ({t['rows']} rows)"
+            f"topic: accuracy {with_interval(metrics, 'topic', 'accuracy')}  "
+            f"macro-F1 {with_interval(metrics, 'topic', 'macro_f1')}  ({t['rows']} rows)"
         )
         lines.append(f"  {'label':<10} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}")
         for label, row in t["per_class"].items():
@@ -80,7 +115,7 @@ def format_metrics(metrics: dict) -> str:
     if "topic_group" in metrics:
         g = metrics["topic_group"]
         lines.append(
-            f"topic (coarse groups): accuracy {_with_interval(metrics, 'topic_group', 'accuracy')} ({g['rows']} rows)"
+            f"topic (coarse groups): accuracy {with_interval(metrics, 'topic_group', 'accuracy')} ({g['rows']} rows)"
         )
         for name, row in g.get("per_source_class", {}).items():
             shares = ", ".join(f"{t} {v:.1%}" for t, v in row["predicted_share"].items() if v >= 0.005)
@@ -90,23 +125,23 @@ def format_metrics(metrics: dict) -> str:
     if "tone" in metrics:
         t = metrics["tone"]
         lines.append(
-            f"tone: Pearson {_with_interval(metrics, 'tone', 'pearson')}  Spearman {_show(t['spearman'])}  "
-            f"cosine {_with_interval(metrics, 'tone', 'cosine')}  MAE {_show(t['mae'])}  "
-            f"3-class accuracy {_show(t['accuracy_3class'])}  macro-F1 {_show(t['macro_f1_3class'])}  ({t['rows']} rows)"
+            f"tone: Pearson {with_interval(metrics, 'tone', 'pearson')}  Spearman {show(t['spearman'])}  "
+            f"cosine {with_interval(metrics, 'tone', 'cosine')}  MAE {show(t['mae'])}  "
+            f"3-class accuracy {show(t['accuracy_3class'])}  macro-F1 {show(t['macro_f1_3class'])}  ({t['rows']} rows)"
         )
     if "tone_label" in metrics:
         t = metrics["tone_label"]
         lines.append(
-            f"tone labels: accuracy {_with_interval(metrics, 'tone_label', 'accuracy_3class')}  "
-            f"macro-F1 {_with_interval(metrics, 'tone_label', 'macro_f1_3class')}  ({t['rows_3class']} rows)"
+            f"tone labels: accuracy {with_interval(metrics, 'tone_label', 'accuracy_3class')}  "
+            f"macro-F1 {with_interval(metrics, 'tone_label', 'macro_f1_3class')}  ({t['rows_3class']} rows)"
         )
     for column, per in metrics.get("per_group", {}).items():
         lines.append(f"by {column}:")
         width = max(len(v) for v in per) if per else 0
         for value, row in sorted(per.items(), key=lambda item: -item[1]["rows"]):
             lines.append(
-                f"  {value:<{width}} {row['rows']:>6} rows: topic accuracy {_show(row['topic_accuracy'])}  "
-                f"macro-F1 {_show(row['topic_macro_f1'])}  tone r {_show(row['tone_pearson'])}"
+                f"  {value:<{width}} {row['rows']:>6} rows: topic accuracy {show(row['topic_accuracy'])}  "
+                f"macro-F1 {show(row['topic_macro_f1'])}  tone r {show(row['tone_pearson'])}"
             )
     if metrics.get("baselines"):
         rows = comparison_rows(metrics)
@@ -114,5 +149,5 @@ def format_metrics(metrics: dict) -> str:
         lines.append("on the same rows:")
         lines.append(f"  {'system':<10}" + "".join(f"{h:>11}" for h in headers))
         for name, values in rows:
-            lines.append(f"  {name:<10}" + "".join(f"{_show(values[h]):>11}" for h in headers))
+            lines.append(f"  {name:<10}" + "".join(f"{show(values[h]):>11}" for h in headers))
     return "\n".join(lines)

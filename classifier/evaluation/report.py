@@ -20,7 +20,7 @@ from classifier.evaluation.plots import (
     plot_tone_scatter,
     save_png,
 )
-from classifier.figures import comparison_rows, format_metrics
+from classifier.figures import comparison_rows, format_metrics, markdown_table
 from classifier.io.writers import atomic_path
 from classifier.model.heads import PROBABILITY_COLUMNS
 
@@ -71,16 +71,6 @@ def most_confident_mistakes(
     return out[["kind", *[c for c in out.columns if c != "kind"]]]
 
 
-def _markdown_table(rows: list[tuple[str, dict]]) -> str:
-    headers = list(rows[0][1])
-    lines = ["| system | " + " | ".join(headers) + " |", "|---" * (len(headers) + 1) + "|"]
-    for name, values in rows:
-        lines.append(
-            f"| {name} | " + " | ".join("-" if v is None else f"{v:.3f}" for v in values.values()) + " |"
-        )
-    return "\n".join(lines)
-
-
 def write_report(out_dir: str | Path, results: list[DatasetResult], card: dict) -> list[Path]:
     """Write metrics.json, report.md, PNG plots and errors.csv for every evaluated set."""
     out = Path(out_dir)
@@ -106,7 +96,7 @@ def write_report(out_dir: str | Path, results: list[DatasetResult], card: dict) 
         if metrics.get("baselines") or metrics:
             rows = comparison_rows(metrics)
             if rows and rows[0][1]:
-                md += [_markdown_table(rows), ""]
+                md += [markdown_table(rows), ""]
         md += ["```", format_metrics(metrics), "```", ""]
         if "topic" in metrics:
             written.append(_png(out / f"{slug}-confusion.png", plot_confusion, metrics["topic"]))

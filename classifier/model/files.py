@@ -25,6 +25,7 @@ from classifier.config import (
     MODEL_MAX_SEMANTIC_BYTES,
 )
 from classifier.errors import ModelFileError
+from classifier.figures import card_lines, real_dev_summary
 from classifier.io.writers import atomic_path
 from classifier.model.heads import HeadlineModel
 from classifier.model.semantic import SemanticView, load_table
@@ -161,8 +162,6 @@ def _semantic_view(path: Path, archive: zipfile.ZipFile, card: dict) -> Semantic
 
 def card_markdown(card: dict) -> str:
     """A human-readable model card, written beside each model file."""
-    held = card.get("metrics", {}).get("heldout", {})
-    topic, tone = held.get("topic", {}), held.get("tone", {})
     data = card["data"]
     lines = [
         "# Model card: headlines classifier",
@@ -183,18 +182,9 @@ def card_markdown(card: dict) -> str:
         "",
         "## Held-out figures",
     ]
-    if topic:
-        lines.append(
-            f"- Topic accuracy {topic['accuracy']:.3f}, macro-F1 {topic['macro_f1']:.3f} ({topic['rows']} rows)"
-        )
-    if tone:
-        lines.append(
-            f"- Tone Pearson {tone['pearson']:.3f}, MAE {tone['mae']:.3f}, 3-class accuracy {tone['accuracy_3class']:.3f}"
-        )
+    lines += card_lines(card.get("metrics", {}).get("heldout", {}))
     real = card.get("metrics", {}).get("real_dev")
     if real:
-        from classifier.figures import real_dev_summary
-
         lines += ["", "## Real headlines (development split, labelled blind, never used for fitting)",
                   f"- `{real['data']['path']}`", f"- {real_dev_summary(real).strip()}"]  # fmt: skip
     return "\n".join(lines) + "\n"
