@@ -126,6 +126,24 @@ LEXICON_FEATURES: tuple[str, ...] = (
 
 METRIC_WINDOW = 4  # tokens either side of a direction word searched for a quantity
 
+# The column of each lexicon feature, in LEXICON_FEATURES order. The first three are also the
+# columns of the valence table (the news-corrected valence, VADER's, AFINN's).
+(
+    COMPOUND,
+    VADER_COMPOUND,
+    AFINN_COMPOUND,
+    POSITIVE,
+    NEGATIVE,
+    NEGATED,
+    FIGURE_DIRECTION,
+    INTENSIFIED,
+    METRIC_DIRECTION,
+) = range(len(LEXICON_FEATURES))
+VALENCES = slice(COMPOUND, AFINN_COMPOUND + 1)  # the three valence sums, squashed alike
+NEGATED_SCALE = -0.74  # VADER's: a negated valence is reversed and shrunk
+INTENSIFIED_SCALE = 1.3  # an intensifier in the text strengthens its valence sums
+HALF_SATURATION = 3.0  # a positive or negative sum this large maps to 0.5
+
 
 def _squash(total: np.ndarray, alpha: float = 15.0) -> np.ndarray:
     """VADER's normalisation of a valence sum into (-1, 1)."""
@@ -151,16 +169,16 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         afinn = lexicon.corrected(lexicon.afinn_lexicon(), scale=1 / self.afinn_scale)
         words = sorted(set(vader) | set(afinn))
         self.words_ = "\n".join(words)
-        table = np.zeros((len(words), 3), dtype=np.float64)
+        table = np.zeros((len(words), AFINN_COMPOUND + 1), dtype=np.float64)
         for i, word in enumerate(words):
             v = vader.get(word)
             a = afinn[word] * self.afinn_scale if word in afinn else None
-            table[i, 1] = v or 0.0
-            table[i, 2] = a or 0.0
+            table[i, VADER_COMPOUND] = v or 0.0
+            table[i, AFINN_COMPOUND] = a or 0.0
             if word in lexicon.NEWS_VALENCES:
-                table[i, 0] = lexicon.NEWS_VALENCES[word]
+                table[i, COMPOUND] = lexicon.NEWS_VALENCES[word]
             else:
-                table[i, 0] = np.mean([x for x in (v, a) if x is not None])
+                table[i, COMPOUND] = np.mean([x for x in (v, a) if x is not None])
         self.valences_ = table
         self.negators_ = "\n".join(sorted(lexicon.NEGATORS))
         self.failures_ = "\n".join(sorted(lexicon.FAILURE_WORDS))
@@ -183,7 +201,7 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
                           self.growth_, self.shrink_, self.good_quantities_, self.bad_quantities_)]  # fmt: skip
             words = pd.Index(sorted(set(valenced).union(*flag_sets)), dtype=object)
             # One spare last row, all zeros, for tokens in no list (index -1).
-            valences = np.zeros((len(words) + 1, 3), dtype=np.float64)
+            valences = np.zeros((len(words) + 1, AFINN_COMPOUND + 1), dtype=np.float64)
             flags = np.zeros((len(words) + 1, 1 + len(flag_sets)), dtype=bool)
             at = words.get_indexer(valenced)
             valences[at] = self.valences_
@@ -233,9 +251,9 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         value = valences[at]
         by_negator = (last_negator >= doc_start) & (position - last_negator <= window)
         by_failure = (last_failure >= doc_start) & (position - last_failure > 0) & (
-            position - last_failure <= window) & (value[:, 0] > 0)  # fmt: skip
+            position - last_failure <= window) & (value[:, COMPOUND] > 0)  # fmt: skip
         reversed_ = scored & (by_negator | by_failure)
-        value = np.where(reversed_[:, None], value * -0.74, value) * scored[:, None]
+        value = np.where(reversed_[:, None], value * NEGATED_SCALE, value) * scored[:, None]
 
         def per_text(weights: np.ndarray) -> np.ndarray:
             return np.bincount(doc, weights=weights, minlength=n)[:n]
@@ -264,24 +282,24 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
                 nearby += quantity[inside] * same
         direction = growth[words[movers]].astype(np.float64) - shrink[words[movers]]
         metric_direction = at_positions(words[movers], np.sign(direction * nearby))
-        raw = np.column_stack([
-            per_text(value[:, 0]),
-            per_text(value[:, 1]),
-            per_text(value[:, 2]),
-            per_text(np.where(value[:, 0] > 0, value[:, 0], 0.0)),
-            per_text(np.where(value[:, 0] < 0, -value[:, 0], 0.0)),
-            per_text(reversed_.astype(np.float64)) > 0,
-            figure_direction,
-            per_text((intensifier & ~negator).astype(np.float64)) > 0,
-            metric_direction,
-        ]).astype(np.float64)  # fmt: skip
+        compound = value[:, COMPOUND]
+        raw = np.empty((n, len(LEXICON_FEATURES)), dtype=np.float64)  # the sums per text, unscaled
+        raw[:, VALENCES] = np.column_stack(
+            [per_text(value[:, c]) for c in range(COMPOUND, AFINN_COMPOUND + 1)]
+        )
+        raw[:, POSITIVE] = per_text(np.where(compound > 0, compound, 0.0))
+        raw[:, NEGATIVE] = per_text(np.where(compound < 0, -compound, 0.0))
+        raw[:, NEGATED] = per_text(reversed_.astype(np.float64)) > 0
+        raw[:, FIGURE_DIRECTION] = figure_direction
+        raw[:, INTENSIFIED] = per_text((intensifier & ~negator).astype(np.float64)) > 0
+        raw[:, METRIC_DIRECTION] = metric_direction
         out = np.empty_like(raw)
-        scale = np.where(raw[:, 7] > 0, 1.3, 1.0)[:, None]
-        out[:, 0:3] = _squash(raw[:, 0:3] * scale)
-        out[:, 3] = raw[:, 3] / (raw[:, 3] + 3.0)
-        out[:, 4] = raw[:, 4] / (raw[:, 4] + 3.0)
-        out[:, 5] = raw[:, 5]
-        out[:, 6] = np.clip(raw[:, 6], -1, 1)
-        out[:, 7] = np.sign(raw[:, 0]) * raw[:, 7]
-        out[:, 8] = np.clip(raw[:, 8], -1, 1)
+        scale = np.where(raw[:, INTENSIFIED] > 0, INTENSIFIED_SCALE, 1.0)[:, None]
+        out[:, VALENCES] = _squash(raw[:, VALENCES] * scale)
+        for column in (POSITIVE, NEGATIVE):
+            out[:, column] = raw[:, column] / (raw[:, column] + HALF_SATURATION)
+        out[:, NEGATED] = raw[:, NEGATED]
+        out[:, FIGURE_DIRECTION] = np.clip(raw[:, FIGURE_DIRECTION], -1, 1)
+        out[:, INTENSIFIED] = np.sign(raw[:, COMPOUND]) * raw[:, INTENSIFIED]
+        out[:, METRIC_DIRECTION] = np.clip(raw[:, METRIC_DIRECTION], -1, 1)
         return out
