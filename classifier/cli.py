@@ -45,7 +45,15 @@ from classifier.config import (
     SPIKE_THRESHOLD,
     SPIKE_WINDOW,
 )
-from classifier.errors import EXIT_CODES, DataError, HeadlinesError, InputError, Interrupted, OutputError
+from classifier.errors import (
+    EXIT_CODES,
+    DataError,
+    HeadlinesError,
+    InputError,
+    Interrupted,
+    MissingExtraError,
+    OutputError,
+)
 from classifier.io import interrupts
 from classifier.io.keep import KEEP_ALL, KEEP_NONE, resolve_keep
 from classifier.io.readers import STDIN, input_columns
@@ -176,6 +184,11 @@ def _fail_line(exc: BaseException) -> tuple[str, int]:
         return "interrupted", 130
     if isinstance(exc, HeadlinesError):
         return str(exc), exc.exit_code
+    if isinstance(exc, ModuleNotFoundError) and exc.name and not exc.name.startswith("classifier"):
+        error = MissingExtraError(
+            f"{exc.name} is not installed; the README's Extras section says which extra brings it"
+        )
+        return str(error), error.exit_code
     if isinstance(exc, OSError) and exc.errno in NO_SPACE:  # a write not wrapped where it happened: stdout
         error = write_error(exc.filename or "standard output", exc)
         return str(error), error.exit_code
@@ -347,6 +360,7 @@ def check_corpus(
 
 def _check_report_folder(report: Path, inputs: dict[str, Path | str | None]) -> None:
     """Fail before any work if the report folder cannot be made or written, or would overwrite an input."""
+    import classifier.evaluation.plots  # noqa: F401  without matplotlib (the eval extra) this fails now
     from classifier.evaluation.report import REPORT_FILES
 
     if report.exists() and not report.is_dir():
@@ -708,7 +722,7 @@ def serve(
     try:
         from classifier.serve import Limits, run_server
     except ImportError as exc:
-        raise InputError(SERVE_EXTRA_HINT.format(missing=exc.name or exc)) from None
+        raise MissingExtraError(SERVE_EXTRA_HINT.format(missing=exc.name or exc)) from None
 
     def announce(url: str) -> None:
         typer.echo(f"serving {model} at {url} ({workers} worker{'s' if workers > 1 else ''}); "
@@ -779,6 +793,8 @@ def summarize(
             refuse_overwriting_inputs(target, {"predictions": predictions})
     if (spikes or plot) and time is None:
         raise InputError("--spikes and --plot need --time COLUMN (the column of dates)")
+    if plot is not None or report is not None:
+        import classifier.trends.plots  # noqa: F401  without matplotlib (the plots extra) this fails now
     summary, _ = summarize_file(predictions, tuple(by or ()), time, every.value if every else None, dayfirst)
     for note in summary.notes()[:-1]:  # the last note is the interval rule, shown with the table
         _say(f"warning: {predictions}: {note}")

@@ -13,13 +13,6 @@ import pandas as pd
 from classifier.config import TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
 from classifier.data.corpus import Labelled
 from classifier.errors import OutputError
-from classifier.evaluation.plots import (
-    plot_confusion,
-    plot_coverage,
-    plot_reliability,
-    plot_tone_scatter,
-    save_png,
-)
 from classifier.figures import comparison_rows, format_metrics, markdown_table
 from classifier.io.writers import atomic_path
 from classifier.model.heads import PROBABILITY_COLUMNS
@@ -73,6 +66,8 @@ def most_confident_mistakes(
 
 def write_report(out_dir: str | Path, results: list[DatasetResult], card: dict) -> list[Path]:
     """Write metrics.json, report.md, PNG plots and errors.csv for every evaluated set."""
+    from classifier.evaluation.plots import plot_confusion, plot_coverage, plot_reliability, plot_tone_scatter
+
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -129,6 +124,8 @@ def write_report(out_dir: str | Path, results: list[DatasetResult], card: dict) 
 
 def _png(path: Path, draw, *args, **kwargs) -> Path:
     """A plot written whole or not at all (and with the umask's mode), like every other file."""
+    from classifier.evaluation.plots import save_png
+
     with atomic_path(path) as tmp:
         save_png(tmp, draw, *args, **kwargs)
     return path

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from classifier.config import ID_COLUMN, SCHEDULER_TIMEOUT, TEXT_COLUMN
-from classifier.errors import InputError, OutputError
+from classifier.errors import InputError, OutputError, missing_extra
 from classifier.io import interrupts
 from classifier.io.formats import format_by_suffix, row_ids
 from classifier.io.readers import headline_text, id_text, kept_text, parse_delimiter, parser_message
@@ -29,7 +29,6 @@ from classifier.io.writers import check_writable, current_umask
 from classifier.model.heads import PREDICTION_COLUMNS, REASON_COLUMNS
 from classifier.predict.stream import PredictSummary
 
-INSTALL_HINT = "the dask engine needs Dask: pip install 'headlines-classifier[dask]'"
 PART_NAME = "part-{:05d}.{}"  # the same for every output format
 
 
@@ -38,7 +37,7 @@ def require_dask():
     try:
         import dask.dataframe as dd
     except ImportError:
-        raise InputError(INSTALL_HINT) from None
+        raise missing_extra("dask", "dask", "the dask engine") from None
     return dd
 
 
