@@ -68,6 +68,26 @@ from classifier.io.writers import (
 from classifier.model.files import card_path, load_model, save_model
 from classifier.predict.stream import default_jobs, max_jobs, predict_page, predict_to_file
 
+__all__ = [
+    "DEBUG_ENVIRONMENT",
+    "EXAMPLES",
+    "EXIT_CODES_HELP",
+    "SERVE_EXTRA_HINT",
+    "Engine",
+    "Every",
+    "InputFormat",
+    "OutputFormat",
+    "app",
+    "check_corpus",
+    "err",
+    "evaluate_command",
+    "main",
+    "predict",
+    "serve",
+    "summarize",
+    "train",
+]
+
 EXIT_CODES_HELP = "Exit codes: " + "; ".join(
     f"{code} {text.split(' (')[0].split(':')[0]}" for code, text in EXIT_CODES.items()
 )

@@ -25,6 +25,22 @@ from classifier.errors import DataError, InputError
 from classifier.io.formats import row_ids
 from classifier.io.readers import read_table
 
+__all__ = [
+    "TONE_LABEL",
+    "Labelled",
+    "file_sha256",
+    "labelled_from_frame",
+    "load_corpus",
+    "load_evaluation",
+    "load_labelled",
+    "missing_columns",
+    "normalise_for_duplicates",
+    "parse_tone",
+    "parse_tone_scale",
+    "select_columns",
+    "validate",
+]
+
 TONE_LABEL = "tone_label"  # gold tone given only as negative / neutral / positive
 
 

@@ -24,6 +24,29 @@ from classifier.errors import InputError
 from classifier.io.formats import row_ids
 from classifier.io.readers import read_table
 
+__all__ = [
+    "AGNEWS_GROUPS",
+    "AGNEWS_NAMES",
+    "DATASET_FORMATS",
+    "GROUP_COLUMNS",
+    "IMPORTERS",
+    "SOURCE_CLASS_COLUMN",
+    "TONE_LABEL_COLUMN",
+    "TOPIC_GROUP_COLUMN",
+    "agnews",
+    "cnh_psx",
+    "headline_key",
+    "load_dataset",
+    "parse_dataset_spec",
+    "phrasebank",
+    "pool_path",
+    "read_pool",
+    "real_labels",
+    "semeval2007",
+    "semeval2017",
+    "sentfin",
+]
+
 TOPIC_GROUP_COLUMN = "topic_group"  # gold given as a set of acceptable topics, `|`-separated
 TONE_LABEL_COLUMN = TONE_LABEL  # gold given only as negative / neutral / positive
 SOURCE_CLASS_COLUMN = "source_class"  # the set's own class, kept for per-class figures

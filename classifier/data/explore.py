@@ -10,6 +10,8 @@ import pandas as pd
 
 from classifier.config import TEXT_COLUMN, TONE_COLUMN, TONE_VALUES, TOPIC_COLUMN, TOPICS
 
+__all__ = ["country_counts", "opening_shares", "topic_tone_table", "word_counts"]
+
 
 def topic_tone_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows per topic (rows) and tone value (columns), with totals, in codebook order."""

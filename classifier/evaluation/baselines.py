@@ -16,6 +16,22 @@ import numpy as np
 
 from classifier.errors import missing_extra
 
+__all__ = [
+    "ALL_BASELINES",
+    "BOTH_BASELINES",
+    "TONE_BASELINES",
+    "TOPIC_BASELINES",
+    "TOPIC_KEYWORDS",
+    "BaselineResult",
+    "afinn",
+    "embeddings",
+    "keywords",
+    "majority",
+    "run_baseline",
+    "textblob",
+    "vader",
+]
+
 TONE_BASELINES = ("vader", "afinn", "textblob")
 TOPIC_BASELINES = ("majority", "keywords")
 BOTH_BASELINES = ("embeddings",)  # optional extra: a neural encoder with heads fitted on the same corpus

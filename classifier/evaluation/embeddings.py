@@ -17,6 +17,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from classifier.config import SEED, TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
 from classifier.errors import MissingExtraError
 
+__all__ = ["INSTALL_HINT", "EmbeddingBaseline", "available", "encode", "load_encoder"]
+
 INSTALL_HINT = "the embeddings baseline needs: pip install torch==2.13.0 && pip install -e '.[embeddings]'"
 
 

@@ -32,6 +32,21 @@ from classifier.data.datasets import GROUP_COLUMNS, SOURCE_CLASS_COLUMN, TONE_LA
 from classifier.evaluation.baselines import BOTH_BASELINES, TONE_BASELINES, TOPIC_BASELINES, run_baseline
 from classifier.model.heads import HeadlineModel, predict_texts, tone_labels
 
+__all__ = [
+    "HEADLINE_FIGURES",
+    "applicable_baselines",
+    "baseline_predictions",
+    "bootstrap_intervals",
+    "calibration",
+    "evaluate",
+    "evaluate_predictions",
+    "group_metrics",
+    "tone_label_metrics",
+    "tone_metrics",
+    "topic_group_metrics",
+    "topic_metrics",
+]
+
 # The figures quoted with bootstrap intervals.
 HEADLINE_FIGURES = (
     ("topic", "accuracy"),

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
+__all__ = ["plot_confusion", "plot_coverage", "plot_reliability", "plot_tone_scatter", "save_png"]
+
+
 def plot_confusion(ax: Axes, topic_metrics: dict, title: str = "Topic confusion matrix") -> Axes:
     """Counts of gold (rows) against predicted (columns) topics, with row-normalised shading."""
     counts = np.asarray(topic_metrics["confusion"], dtype=float)

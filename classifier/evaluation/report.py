@@ -17,6 +17,8 @@ from classifier.figures import comparison_rows, format_metrics, markdown_table
 from classifier.io.writers import atomic_path
 from classifier.model.heads import PROBABILITY_COLUMNS
 
+__all__ = ["MISTAKES_PER_SET", "REPORT_FILES", "DatasetResult", "most_confident_mistakes", "write_report"]
+
 MISTAKES_PER_SET = 50
 REPORT_FILES = ("metrics.json", "report.md", "errors.csv")  # beside one PNG per plot and set
 

@@ -12,6 +12,8 @@ import pandas as pd
 from classifier.config import ID_COLUMN, PREDICTION_COLUMNS, REASON_COLUMNS, TEXT_COLUMN
 from classifier.errors import InputError
 
+__all__ = ["KEEP_ALL", "KEEP_NONE", "output_names", "resolve_keep", "with_kept"]
+
 KEEP_ALL = "all"
 KEEP_NONE = "none"
 

@@ -24,6 +24,24 @@ from classifier.config import CHUNK_ROWS, ID_COLUMN, TEXT_COLUMN
 from classifier.errors import InputError
 from classifier.io.formats import COMPRESSED, INPUT_FORMATS, format_by_suffix, row_ids
 
+__all__ = [
+    "STDIN",
+    "check_input_options",
+    "detect_format",
+    "headline_text",
+    "headline_texts",
+    "id_text",
+    "input_columns",
+    "is_compressed",
+    "iter_headlines",
+    "kept_text",
+    "open_text",
+    "parse_delimiter",
+    "parser_message",
+    "read_table",
+    "sniff_encoding",
+]
+
 STDIN = "-"
 
 

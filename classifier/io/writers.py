@@ -22,6 +22,26 @@ from classifier.errors import InputError, OutputError
 from classifier.io import interrupts
 from classifier.io.formats import OUTPUT_FORMATS, format_by_suffix
 
+__all__ = [
+    "FORMULA_PREFIXES",
+    "NO_SPACE",
+    "STDOUT",
+    "EncodedChunk",
+    "TableWriter",
+    "arrow_schema",
+    "atomic_path",
+    "check_writable",
+    "current_umask",
+    "encode_chunk",
+    "is_special",
+    "neutralise_formulas",
+    "open_writer",
+    "ordinary_mode",
+    "output_format_for",
+    "refuse_overwriting_inputs",
+    "write_error",
+]
+
 STDOUT = "-"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

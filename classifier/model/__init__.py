@@ -1,9 +1,10 @@
 """The model: feed cleaning, text features, the lexicon, the compiled TF-IDF views, the semantic
 view, the topic and tone heads, per-row explanations, model files and fitting.
 
-It imports ``classifier.io`` (and ``config``, ``errors``), never ``data``'s corpus checks,
-``evaluation``, ``predict``, ``trends`` or ``serve``: fitting here scores nothing; a workflow that
-fits and then evaluates lives in ``classifier.workflows``.
+It imports ``classifier.io`` and ``classifier.data`` (the labelled rows a model is fitted on),
+besides ``config``, ``errors`` and ``figures``; never ``evaluation``, ``predict``, ``trends`` or
+``serve``: fitting here scores nothing; a workflow that fits and then evaluates lives in
+``classifier.workflows``.
 """
 
 __all__: list[str] = []

@@ -13,6 +13,8 @@ import scipy.sparse as sp
 
 from classifier.model.features import LEXICON_FEATURES
 
+__all__ = ["contributions", "readable_names", "row_reasons", "tone_feature_names", "topic_head_terms"]
+
 
 def readable_names(feature_names: np.ndarray) -> np.ndarray:
     """Turn FeatureUnion names into what a reader expects: 'rupee', 'stem:secur', 'lexicon:negated'."""

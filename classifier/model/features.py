@@ -14,6 +14,32 @@ from sklearn.pipeline import FeatureUnion
 from classifier.config import CHAR_NGRAMS, MIN_DF, SUBWORDS, WORD_NGRAMS, WORD_PATTERN
 from classifier.model.cleaning import clean_headline, clean_texts
 
+__all__ = [
+    "AFINN_COMPOUND",
+    "COMPOUND",
+    "FIGURE_DIRECTION",
+    "HALF_SATURATION",
+    "INTENSIFIED",
+    "INTENSIFIED_SCALE",
+    "LEXICON_FEATURES",
+    "METRIC_DIRECTION",
+    "METRIC_WINDOW",
+    "NEGATED",
+    "NEGATED_SCALE",
+    "NEGATIVE",
+    "POSITIVE",
+    "SEPARATOR",
+    "VADER_COMPOUND",
+    "VALENCES",
+    "ChunkTokens",
+    "LexiconFeatures",
+    "build_text_features",
+    "normalise",
+    "stem_words",
+    "tokenise_chunk",
+    "word_stems",
+]
+
 # Chained str.replace is several times faster than str.translate with a mapping on long text.
 _QUOTES = (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-"))
 _DIGITS = re.compile(r"\d+")

@@ -30,6 +30,21 @@ from classifier.io.writers import atomic_path
 from classifier.model.heads import HeadlineModel
 from classifier.model.semantic import SemanticView, load_table
 
+__all__ = [
+    "CARD_NAME",
+    "PAYLOAD_NAME",
+    "SEMANTIC_NAME",
+    "TRUSTED_TYPES",
+    "card_markdown",
+    "card_path",
+    "load_model",
+    "load_model_cached",
+    "payload_types",
+    "read_card",
+    "read_member",
+    "save_model",
+]
+
 CARD_NAME = "card.json"
 PAYLOAD_NAME = "model.skops"
 SEMANTIC_NAME = "semantic.npz"  # the semantic view's vector table: plain arrays, no pickle

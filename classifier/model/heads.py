@@ -50,6 +50,20 @@ from classifier.model.known_words import known_word_counts
 from classifier.model.semantic import SemanticView, load_table
 from classifier.model.vectorize import CompiledFeatures, compile_features
 
+__all__ = [
+    "UNCERTAIN",
+    "HeadlineModel",
+    "ModelParams",
+    "classify",
+    "fit",
+    "fit_tone_calibration",
+    "fit_tone_head",
+    "predict_frame",
+    "predict_texts",
+    "tone_label",
+    "tone_labels",
+]
+
 UNCERTAIN = "uncertain"
 
 

@@ -26,6 +26,17 @@ from classifier.data.corpus import Labelled
 from classifier.errors import DataError
 from classifier.model.heads import HeadlineModel, ModelParams, fit, predict_texts
 
+__all__ = [
+    "build_card",
+    "check_trainable",
+    "explain_out_of_fold",
+    "fit_with_card",
+    "fold_models",
+    "holdout_split",
+    "out_of_fold_predictions",
+    "training_problems",
+]
+
 
 def training_problems(
     frame: pd.DataFrame, folds: int | None = None, holdout: float | None = None

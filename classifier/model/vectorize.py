@@ -29,6 +29,8 @@ from classifier.model.features import (
     word_stems,
 )
 
+__all__ = ["CompiledFeatures", "CompiledTfidf", "compile_features", "compile_tfidf"]
+
 # Joins unique tokens for stemming in one call; no token contains it.
 _TOKEN_JOINER = "\n"
 

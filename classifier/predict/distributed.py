@@ -29,6 +29,18 @@ from classifier.io.writers import check_writable, current_umask
 from classifier.model.heads import PREDICTION_COLUMNS, REASON_COLUMNS
 from classifier.predict.stream import PredictSummary
 
+__all__ = [
+    "PART_NAME",
+    "ClusterSummary",
+    "check_output_folder",
+    "connect",
+    "output_meta",
+    "predict_dask",
+    "read_glob",
+    "require_dask",
+    "run_on_cluster",
+]
+
 PART_NAME = "part-{:05d}.{}"  # the same for every output format
 
 

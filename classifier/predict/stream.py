@@ -22,6 +22,23 @@ from classifier.io.readers import iter_headlines
 from classifier.io.writers import EncodedChunk, encode_chunk, open_writer
 from classifier.model.heads import REASON_COLUMNS, HeadlineModel, predict_frame
 
+__all__ = [
+    "Page",
+    "PredictSummary",
+    "count",
+    "default_jobs",
+    "empty_predictions",
+    "encode_predictions",
+    "iter_predictions",
+    "max_jobs",
+    "predict_page",
+    "predict_table",
+    "predict_to_file",
+    "prepare_for_file",
+    "serialise_reasons",
+    "write_prepared",
+]
+
 
 @dataclass
 class PredictSummary:

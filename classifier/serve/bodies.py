@@ -24,6 +24,23 @@ from classifier.serve.limits import Limits
 from classifier.serve.problems import RequestProblem, validation_problem
 from classifier.serve.schemas import PredictRequest
 
+__all__ = [
+    "ACCEPTED",
+    "ANSWER_TYPES",
+    "DELIMITED_TYPES",
+    "JSON_TYPES",
+    "MEDIA_TYPE_OF",
+    "TEXT_TYPES",
+    "Headlines",
+    "answer_format",
+    "decode",
+    "media_type",
+    "read_delimited",
+    "read_headlines",
+    "read_json",
+    "read_lines",
+]
+
 JSON_TYPES = ("application/json",)
 DELIMITED_TYPES = {"text/csv": ",", "application/csv": ",", "text/tab-separated-values": "\t"}
 TEXT_TYPES = ("text/plain",)

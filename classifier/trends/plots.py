@@ -26,6 +26,8 @@ except ImportError:
     raise missing_extra("matplotlib", "plots", "the trends plot") from None
 from classifier.trends.summary import PERIOD, TONE_MEASURE, Spike, Summary, share_interval
 
+__all__ = ["BUCKET_DAYS", "COLUMNS", "group_label", "largest_groups", "plot_trends", "save_trends_png"]
+
 COLUMNS = 3
 
 
