@@ -458,12 +458,10 @@ def evaluate_command(
     from classifier.data.corpus import load_corpus, load_evaluation, parse_tone_scale
     from classifier.data.datasets import load_dataset, parse_dataset_spec
     from classifier.evaluation.baselines import ALL_BASELINES
-    from classifier.evaluation.metrics import evaluate
-    from classifier.evaluation.report import DatasetResult, write_report
+    from classifier.evaluation.report import write_report
     from classifier.figures import format_metrics
-    from classifier.model.heads import predict_texts
     from classifier.model.training import check_trainable
-    from classifier.workflows import cross_validated_metrics
+    from classifier.workflows import cross_validated_metrics, evaluate_model
 
     baselines = tuple(baseline or ())
     unknown = [b for b in baselines if b not in ALL_BASELINES]
@@ -500,11 +498,9 @@ def evaluate_command(
         for labelled in sets:
             if labelled.sha256 == fitted.card.get("data", {}).get("sha256"):
                 _say(f"warning: {labelled.path} is the model's own training data; figures are optimistic")
-            predictions = predict_texts(fitted, labelled.frame["headline"].tolist())
-            metrics = evaluate(fitted, labelled, baselines, predictions=predictions)
-            metrics["model"] = {"path": str(model), "created_utc": fitted.card.get("created_utc")}
-            results.append(DatasetResult(labelled, predictions, metrics))
-            typer.echo(format_metrics(metrics) + "\n")
+            result = evaluate_model(fitted, labelled, baselines, model_path=str(model))
+            results.append(result)
+            typer.echo(format_metrics(result.metrics) + "\n")
         results_json = results[0].metrics if len(results) == 1 else {r.data.path: r.metrics for r in results}
         if report is not None:
             written = write_report(report, results, fitted.card)

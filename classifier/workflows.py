@@ -12,11 +12,12 @@ import pandas as pd
 
 from classifier.config import HOLDOUT_FRACTION, TEXT_COLUMN, TOPIC_COLUMN
 from classifier.data.corpus import Labelled
-from classifier.evaluation.metrics import evaluate_predictions
+from classifier.evaluation.metrics import evaluate, evaluate_predictions
+from classifier.evaluation.report import DatasetResult
 from classifier.model.heads import HeadlineModel, ModelParams, fit, predict_texts
 from classifier.model.training import check_trainable, fit_with_card, holdout_split, out_of_fold_predictions
 
-__all__ = ["cross_validated_metrics", "heldout_metrics", "real_dev_metrics", "train"]
+__all__ = ["cross_validated_metrics", "evaluate_model", "heldout_metrics", "real_dev_metrics", "train"]
 
 
 def heldout_metrics(frame: pd.DataFrame, params: ModelParams, fraction: float = HOLDOUT_FRACTION) -> dict:
@@ -56,10 +57,23 @@ def train(
     return model
 
 
+def evaluate_model(
+    model: HeadlineModel, data: Labelled, baselines: tuple[str, ...] = (), model_path: str | None = None
+) -> DatasetResult:
+    """Predict a labelled set, score the predictions and each baseline on the same rows (`evaluate`).
+
+    The result holds the set, the predictions and the metrics (which name the model file and when
+    it was trained), as the evaluation report takes them.
+    """
+    predictions = predict_texts(model, data.frame[TEXT_COLUMN].tolist())
+    metrics = evaluate(model, data, baselines, predictions=predictions)
+    metrics["model"] = {"path": model_path, "created_utc": model.card.get("created_utc")}
+    return DatasetResult(data, predictions, metrics)
+
+
 def real_dev_metrics(model: HeadlineModel, labels: str) -> dict:
     """Figures on the real development split, without the per-outlet breakdown (for the card)."""
     from classifier.data.datasets import load_dataset
-    from classifier.evaluation.metrics import evaluate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # keys missing from the pool are counted in `rows`
