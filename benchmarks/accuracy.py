@@ -18,7 +18,8 @@ from classifier.data.corpus import load_evaluation
 from classifier.data.datasets import load_dataset
 from classifier.evaluation.baselines import ALL_BASELINES
 from classifier.evaluation.embeddings import available as embeddings_available
-from classifier.evaluation.metrics import comparison_rows, evaluate
+from classifier.evaluation.metrics import evaluate
+from classifier.figures import comparison_rows
 from classifier.model.files import load_model
 
 ROOT = Path(__file__).resolve().parents[1]

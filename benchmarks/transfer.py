@@ -19,8 +19,9 @@ from classifier.config import DEFAULT_REAL_LABELS, TOPICS
 from classifier.data.corpus import labelled_from_frame, load_corpus
 from classifier.data.datasets import load_dataset
 from classifier.evaluation.metrics import evaluate
+from classifier.figures import show, with_interval
 from classifier.model.heads import ModelParams
-from classifier.model.training import train
+from classifier.workflows import train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,11 +55,9 @@ def main() -> None:
                                    corpus_rules=False)  # fmt: skip
         model = train(part, ModelParams(), holdout=False)
         m = evaluate(model, real)
-        low, high = m["intervals_95"]["topic.macro_f1"]
         per = m["topic"]["per_class"]
-        cells = [label, f"{mask.sum():,}", f"{m['topic']['accuracy']:.3f}",
-                 f"{m['topic']['macro_f1']:.3f} [{low:.3f}, {high:.3f}]",
-                 *(f"{per[t]['f1']:.3f}" for t in TOPICS), f"{m['tone']['pearson']:.3f}"]  # fmt: skip
+        cells = [label, f"{mask.sum():,}", show(m["topic"]["accuracy"]), with_interval(m, "topic", "macro_f1"),
+                 *(show(per[t]["f1"]) for t in TOPICS), show(m["tone"]["pearson"])]  # fmt: skip
         print("| " + " | ".join(cells) + " |", flush=True)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["main"]
+
 
 def main() -> None:
     """Run the command line with Ctrl-C and SIGTERM handled from the start, before the heavy imports."""

@@ -45,7 +45,15 @@ from classifier.config import (
     SPIKE_THRESHOLD,
     SPIKE_WINDOW,
 )
-from classifier.errors import EXIT_CODES, DataError, HeadlinesError, InputError, Interrupted, OutputError
+from classifier.errors import (
+    EXIT_CODES,
+    DataError,
+    HeadlinesError,
+    InputError,
+    Interrupted,
+    MissingExtraError,
+    OutputError,
+)
 from classifier.io import interrupts
 from classifier.io.keep import KEEP_ALL, KEEP_NONE, resolve_keep
 from classifier.io.readers import STDIN, input_columns
@@ -59,6 +67,26 @@ from classifier.io.writers import (
 )
 from classifier.model.archive import load_predictor
 from classifier.predict.stream import default_jobs, max_jobs, predict_page, predict_to_file
+
+__all__ = [
+    "DEBUG_ENVIRONMENT",
+    "EXAMPLES",
+    "EXIT_CODES_HELP",
+    "SERVE_EXTRA_HINT",
+    "Engine",
+    "Every",
+    "InputFormat",
+    "OutputFormat",
+    "app",
+    "check_corpus",
+    "err",
+    "evaluate_command",
+    "main",
+    "predict",
+    "serve",
+    "summarize",
+    "train",
+]
 
 EXIT_CODES_HELP = "Exit codes: " + "; ".join(
     f"{code} {text.split(' (')[0].split(':')[0]}" for code, text in EXIT_CODES.items()
@@ -176,6 +204,11 @@ def _fail_line(exc: BaseException) -> tuple[str, int]:
         return "interrupted", 130
     if isinstance(exc, HeadlinesError):
         return str(exc), exc.exit_code
+    if isinstance(exc, ModuleNotFoundError) and exc.name and not exc.name.startswith("classifier"):
+        error = MissingExtraError(
+            f"{exc.name} is not installed; the README's Extras section says which extra brings it"
+        )
+        return str(error), error.exit_code
     if isinstance(exc, OSError) and exc.errno in NO_SPACE:  # a write not wrapped where it happened: stdout
         error = write_error(exc.filename or "standard output", exc)
         return str(error), error.exit_code
@@ -284,11 +317,11 @@ def train(
     """
     from classifier.data.corpus import load_corpus
     from classifier.data.datasets import pool_path
-    from classifier.evaluation.metrics import format_metrics, real_dev_summary
+    from classifier.figures import format_metrics, real_dev_summary
     from classifier.model.files import card_path, save_model
     from classifier.model.heads import classify
     from classifier.model.training import check_trainable
-    from classifier.model.training import train as train_model
+    from classifier.workflows import train as train_model
 
     try:
         model.parent.mkdir(parents=True, exist_ok=True)
@@ -348,6 +381,7 @@ def check_corpus(
 
 def _check_report_folder(report: Path, inputs: dict[str, Path | str | None]) -> None:
     """Fail before any work if the report folder cannot be made or written, or would overwrite an input."""
+    import classifier.evaluation.plots  # noqa: F401  without matplotlib (the eval extra) this fails now
     from classifier.evaluation.report import REPORT_FILES
 
     if report.exists() and not report.is_dir():
@@ -425,10 +459,10 @@ def evaluate_command(
     from classifier.data.corpus import load_corpus, load_evaluation, parse_tone_scale
     from classifier.data.datasets import load_dataset, parse_dataset_spec
     from classifier.evaluation.baselines import ALL_BASELINES
-    from classifier.evaluation.metrics import evaluate, format_metrics
-    from classifier.evaluation.report import DatasetResult, write_report
-    from classifier.model.heads import predict_texts
-    from classifier.model.training import check_trainable, cross_validated_metrics
+    from classifier.evaluation.report import write_report
+    from classifier.figures import format_metrics
+    from classifier.model.training import check_trainable
+    from classifier.workflows import cross_validated_metrics, evaluate_model
 
     baselines = tuple(baseline or ())
     unknown = [b for b in baselines if b not in ALL_BASELINES]
@@ -467,11 +501,9 @@ def evaluate_command(
         for labelled in sets:
             if labelled.sha256 == fitted.card.get("data", {}).get("sha256"):
                 _say(f"warning: {labelled.path} is the model's own training data; figures are optimistic")
-            predictions = predict_texts(fitted, labelled.frame["headline"].tolist())
-            metrics = evaluate(fitted, labelled, baselines, predictions=predictions)
-            metrics["model"] = {"path": str(model), "created_utc": fitted.card.get("created_utc")}
-            results.append(DatasetResult(labelled, predictions, metrics))
-            typer.echo(format_metrics(metrics) + "\n")
+            result = evaluate_model(fitted, labelled, baselines, model_path=str(model))
+            results.append(result)
+            typer.echo(format_metrics(result.metrics) + "\n")
         results_json = results[0].metrics if len(results) == 1 else {r.data.path: r.metrics for r in results}
         if report is not None:
             written = write_report(report, results, fitted.card)
@@ -709,7 +741,7 @@ def serve(
     try:
         from classifier.serve import Limits, run_server
     except ImportError as exc:
-        raise InputError(SERVE_EXTRA_HINT.format(missing=exc.name or exc)) from None
+        raise MissingExtraError(SERVE_EXTRA_HINT.format(missing=exc.name or exc)) from None
 
     def announce(url: str) -> None:
         typer.echo(f"serving {model} at {url} ({workers} worker{'s' if workers > 1 else ''}); "
@@ -782,6 +814,8 @@ def summarize(
             refuse_overwriting_inputs(target, {"predictions": predictions})
     if (spikes or plot) and time is None:
         raise InputError("--spikes and --plot need --time COLUMN (the column of dates)")
+    if plot is not None or report is not None:
+        import classifier.trends.plots  # noqa: F401  without matplotlib (the plots extra) this fails now
     summary, _ = summarize_file(predictions, tuple(by or ()), time, every.value if every else None, dayfirst)
     for note in summary.notes()[:-1]:  # the last note is the interval rule, shown with the table
         _say(f"warning: {predictions}: {note}")

@@ -4,6 +4,79 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = [
+    "BOOTSTRAP_ROUNDS",
+    "CALIBRATION_BINS",
+    "CHAR_NGRAMS",
+    "CHUNK_ROWS",
+    "CORPUS_MAX_FIRST_TWO_WORDS_SHARE",
+    "CORPUS_MAX_FIRST_WORD_SHARE",
+    "CORPUS_MIN_HARD_CASES_PER_RULE",
+    "CORPUS_MIN_PER_TOPIC",
+    "CORPUS_MIN_ROWS",
+    "CORPUS_MIN_TONE_SHARE",
+    "COVERAGE_LEVELS",
+    "DATE_DAYFIRST",
+    "DEFAULT_DATA",
+    "DEFAULT_MODEL",
+    "DEFAULT_POOL",
+    "DEFAULT_REAL_LABELS",
+    "HOLDOUT_FRACTION",
+    "ID_COLUMN",
+    "LEXICON_WEIGHT",
+    "MAX_LISTED_PROBLEMS",
+    "MIN_DF",
+    "MODEL_FORMAT",
+    "MODEL_FORMAT_VERSION",
+    "MODEL_MAX_CARD_BYTES",
+    "MODEL_MAX_PAYLOAD_BYTES",
+    "MODEL_MAX_SEMANTIC_BYTES",
+    "OPTIONAL_CORPUS_COLUMNS",
+    "OUTPUT_DECIMALS",
+    "POOL_ENVIRONMENT",
+    "PREDICTION_COLUMNS",
+    "PROBABILITY_COLUMNS",
+    "REASON_COLUMNS",
+    "REQUIRED_CORPUS_COLUMNS",
+    "SCHEDULER_TIMEOUT",
+    "SEED",
+    "SEMANTIC_TABLE",
+    "SEMANTIC_TABLE_SHA256",
+    "SEMANTIC_WEIGHT",
+    "SERVE_BODY_TIMEOUT",
+    "SERVE_HOST",
+    "SERVE_MAX_BODY_BYTES",
+    "SERVE_MAX_BODY_BYTES_IN_FLIGHT",
+    "SERVE_MAX_EXPLAIN",
+    "SERVE_MAX_HEADLINES",
+    "SERVE_PORT",
+    "SERVE_WORKERS",
+    "SPIKE_HEADLINES",
+    "SPIKE_MIN_HISTORY",
+    "SPIKE_MIN_ROWS",
+    "SPIKE_THRESHOLD",
+    "SPIKE_WINDOW",
+    "SUBWORDS",
+    "TEXT_COLUMN",
+    "TONE_ALPHA",
+    "TONE_CALIBRATION_FOLDS",
+    "TONE_COLUMN",
+    "TONE_LABELS",
+    "TONE_LEXICON_BLEND",
+    "TONE_THRESHOLD",
+    "TONE_VALUES",
+    "TOPICS",
+    "TOPIC_C",
+    "TOPIC_CLASS_WEIGHT",
+    "TOPIC_COLUMN",
+    "TOPIC_PRIORITY",
+    "TREND_DEFAULT_EVERY",
+    "TREND_EVERY",
+    "TREND_PLOT_GROUPS",
+    "WORD_NGRAMS",
+    "WORD_PATTERN",
+]
+
 TOPICS: tuple[str, ...] = ("diplomacy", "security", "conflict", "markets", "other")
 # Codebook order for ties (rule 5): earlier wins.
 TOPIC_PRIORITY: tuple[str, ...] = ("conflict", "security", "diplomacy", "markets", "other")
@@ -106,3 +179,20 @@ MODEL_MAX_PAYLOAD_BYTES = 1 << 30  # 1 GiB; the shipped model's payload is a few
 MODEL_MAX_SEMANTIC_BYTES = 1 << 28  # 256 MiB; the semantic vector table is about 4 MB
 
 SCHEDULER_TIMEOUT = 10.0  # seconds `--engine dask` waits for a --scheduler to answer
+
+# The columns a prediction has, in order (what `predict` writes after the id and the headline).
+PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
+PREDICTION_COLUMNS: tuple[str, ...] = (
+    "topic",
+    "topic_confidence",
+    "topic_alt",
+    "topic_alt_confidence",
+    *PROBABILITY_COLUMNS,
+    "tone",
+    "tone_label",
+    "known_words",  # how many of the headline's words the model knows; 0: its answer is a guess
+)
+REASON_COLUMNS: tuple[str, ...] = ("topic_reasons", "tone_reasons")
+
+# A word: what the TF-IDF views and the corpus checks split text into.
+WORD_PATTERN = r"(?u)\b\w[\w'&]*\b"

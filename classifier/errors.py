@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "EXIT_CODES",
+    "DataError",
+    "HeadlinesError",
+    "InputError",
+    "Interrupted",
+    "MissingExtraError",
+    "ModelFileError",
+    "OutputError",
+    "ServeError",
+    "missing_extra",
+]
+
 
 class HeadlinesError(Exception):
     """Base class: a problem the user can fix, reported as one line without a traceback."""
@@ -47,6 +60,25 @@ class ServeError(HeadlinesError):
     exit_code = 6
 
 
+class MissingExtraError(HeadlinesError):
+    """An optional package is not installed; the message names the extra that brings it."""
+
+    exit_code = 7
+
+
+def missing_extra(package: str, extra: str, needed_for: str) -> MissingExtraError:
+    """The one-line error for an optional package that is not installed, naming the extra to install.
+
+    Examples
+    --------
+    >>> print(missing_extra("textblob", "eval", "the textblob baseline"))
+    the textblob baseline needs textblob, which is not installed: pip install 'headlines-classifier[eval]'
+    """
+    return MissingExtraError(
+        f"{needed_for} needs {package}, which is not installed: pip install 'headlines-classifier[{extra}]'"
+    )
+
+
 class Interrupted(BaseException):
     """The run was stopped by a signal (Ctrl-C or SIGTERM); a BaseException, like KeyboardInterrupt.
 
@@ -68,12 +100,13 @@ EXIT_CODES: dict[int, str] = {
         "bad input or option: a file missing, unreadable, undecodable, of unknown type, lacking a "
         "column, with a malformed row or a value that is not text; an input column named like an "
         "output column of predict; an unknown encoding; an output that would overwrite an input; an "
-        "unreachable --scheduler; a usage error; or an optional extra not installed"
+        "unreachable --scheduler; or a usage error"
     ),
     3: "labelled data breaks the corpus rules or floors, or is too small to train on (every problem listed)",
     4: "model file missing, foreign, damaged, oversized or incompatible",
     5: "output cannot be written (missing folder, not writable, disk full)",
     6: "`headlines serve` cannot listen: unknown host, port in use or not permitted",
+    7: "an optional package is not installed (the line names the extra that brings it)",
     130: "interrupted (Ctrl-C); no partial output is left",
     143: "terminated (SIGTERM); no partial output is left",
 }

@@ -9,7 +9,7 @@ import pytest
 
 from classifier.data.corpus import load_corpus
 from classifier.model.heads import HeadlineModel, ModelParams
-from classifier.model.training import train
+from classifier.workflows import train
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DEV = ROOT.parent / "shared" / "dev"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 import zipfile
@@ -183,3 +184,49 @@ def test_an_output_link_is_written_through_and_stays_a_link(tiny_model_path, tmp
     result = run("predict", src, "--model", tiny_model_path, "--output", link)
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and target.read_text(encoding="utf-8").startswith("id,headline")
+
+
+def _without(package: str, *args: str) -> subprocess.CompletedProcess:
+    """Run the command line in a fresh interpreter where `package` cannot be imported."""
+    blocker = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        f"        if name.split('.')[0] == {package!r}: raise ModuleNotFoundError(name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from classifier.cli import app\n"
+        f"app({list(args)!r}, prog_name='headlines')\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", blocker], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_a_missing_optional_package_is_exit_code_7_naming_the_extra(
+    tiny_model_path, tiny_corpus_path, tmp_path
+):
+    result = _without("textblob", "evaluate", "--data", str(tiny_corpus_path), "--model", str(tiny_model_path),
+                      "--baseline", "textblob")  # fmt: skip
+    assert result.returncode == 7, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: the textblob baseline needs textblob, which is not installed: "
+        "pip install 'headlines-classifier[eval]'"
+    )
+    report = tmp_path / "report"
+    result = _without("matplotlib", "evaluate", "--data", str(tiny_corpus_path), "--model", str(tiny_model_path),
+                      "--report", str(report))  # fmt: skip
+    assert (
+        result.returncode == 7
+        and "headlines-classifier[eval]" in result.stderr
+        and "Traceback" not in result.stderr
+    )
+    assert not result.stdout  # refused before any work
+
+
+def test_an_unexpected_missing_module_is_exit_code_7_too():
+    from classifier.cli import _fail_line
+    from classifier.errors import EXIT_CODES
+
+    line, code = _fail_line(ModuleNotFoundError("No module named 'pyarrow'", name="pyarrow"))
+    assert code == 7 and code in EXIT_CODES and "pyarrow is not installed" in line
+    assert _fail_line(ModuleNotFoundError("x", name="classifier.nope"))[1] == 1  # a bug of ours, not an extra

@@ -9,7 +9,7 @@ import pytest
 from classifier.config import TOPICS
 from classifier.data.corpus import load_corpus
 from classifier.data.quality import floor_problems
-from classifier.model.training import cross_validated_metrics
+from classifier.workflows import cross_validated_metrics
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "headlines.csv"
 

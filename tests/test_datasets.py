@@ -161,7 +161,8 @@ def test_real_labels_without_the_pool_name_it(tmp_path, monkeypatch):
 
 
 def test_evaluate_real_labels_reports_per_country_and_outlet(tiny_model, tmp_path, monkeypatch):
-    from classifier.evaluation.metrics import evaluate, format_metrics
+    from classifier.evaluation.metrics import evaluate
+    from classifier.figures import format_metrics
 
     labels = _tiny_pool(tmp_path, monkeypatch)
     with pytest.warns(UserWarning):

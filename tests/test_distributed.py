@@ -72,7 +72,7 @@ def test_cli_engine_dask_needs_an_output_folder(tiny_model_path, tmp_path):
 def test_missing_dask_says_how_to_install(monkeypatch):
     import builtins
 
-    from classifier.errors import InputError
+    from classifier.errors import MissingExtraError
     from classifier.predict.distributed import require_dask
 
     real_import = builtins.__import__
@@ -83,7 +83,7 @@ def test_missing_dask_says_how_to_install(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_dask)
-    with pytest.raises(InputError, match=r"pip install 'headlines-classifier\[dask\]'"):
+    with pytest.raises(MissingExtraError, match=r"pip install 'headlines-classifier\[dask\]'"):
         require_dask()
 
 

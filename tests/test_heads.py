@@ -8,11 +8,10 @@ import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import Ridge
 
-from classifier.config import TOPICS
+from classifier.config import PROBABILITY_COLUMNS, TOPICS
 from classifier.data.corpus import load_corpus
 from classifier.model.features import LEXICON_FEATURES
 from classifier.model.heads import (
-    PROBABILITY_COLUMNS,
     ModelParams,
     fit,
     fit_tone_head,

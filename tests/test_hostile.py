@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from classifier.cli import app
+from classifier.config import PREDICTION_COLUMNS, PROBABILITY_COLUMNS
 from classifier.errors import InputError, ModelFileError
 from classifier.io.readers import iter_headlines
 from classifier.model.files import CARD_NAME, PAYLOAD_NAME, load_model
-from classifier.model.heads import PREDICTION_COLUMNS, PROBABILITY_COLUMNS, predict_texts
+from classifier.model.heads import predict_texts
 
 runner = CliRunner()
 OUTPUT_COLUMNS = ["id", "headline", *PREDICTION_COLUMNS]

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from classifier.cli import app
+from classifier.config import PREDICTION_COLUMNS
 from classifier.errors import InputError
 from classifier.io.keep import resolve_keep
 from classifier.io.readers import input_columns
-from classifier.model.heads import PREDICTION_COLUMNS
 from classifier.predict.stream import iter_predictions
 
 runner = CliRunner()

@@ -10,10 +10,10 @@ from classifier.data.corpus import load_evaluation
 from classifier.evaluation.metrics import (
     evaluate,
     evaluate_predictions,
-    format_metrics,
     tone_metrics,
     topic_metrics,
 )
+from classifier.figures import format_metrics
 from classifier.model.heads import predict_texts
 
 
@@ -101,7 +101,7 @@ def test_bootstrap_intervals_bracket_the_figure():
 
 
 def test_evaluate_with_baselines_on_same_rows(tiny_model, tmp_path):
-    from classifier.evaluation.metrics import format_metrics
+    from classifier.figures import format_metrics
 
     path = tmp_path / "e.csv"
     path.write_text("headline,topic,tone\nBlast kills 20,security,-1\nRupee gains,markets,0.5\nTalks held,diplomacy,0\n",

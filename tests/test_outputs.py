@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from classifier.cli import app
-from classifier.model.heads import PREDICTION_COLUMNS
+from classifier.config import PREDICTION_COLUMNS
 
 runner = CliRunner()
 OUTPUT_COLUMNS = ["id", "headline", *PREDICTION_COLUMNS]

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classifier.config import TOPICS
+from classifier.config import PREDICTION_COLUMNS, TOPICS
 from classifier.errors import ModelFileError
 from classifier.model.archive import CARD_NAME, RUNTIME_NAME, load_predictor, load_runtime
 from classifier.model.inference import predict_texts
-from classifier.model.runtime import PREDICTION_COLUMNS, Runtime
+from classifier.model.runtime import Runtime
 
 TEXTS = [
     "KSE-100 plunges 2,000 points as rupee slides",

@@ -138,7 +138,7 @@ def test_only_the_model_thread_skips_sklearns_checks(loaded):
 
 def test_the_service_imports_only_what_its_docstring_allows():
     allowed = {"classifier", "classifier.config", "classifier.errors", "classifier.model.heads", "classifier.predict.stream",
-               "classifier.io.writers"}  # fmt: skip
+               "classifier.io.writers", "classifier.io.formats"}  # fmt: skip
     for path in (ROOT / "classifier" / "serve").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("classifier"):
@@ -316,7 +316,7 @@ def test_serve_without_its_extra_names_the_extra(tiny_model_path):
     result = subprocess.run(
         [sys.executable, "-c", blocker], capture_output=True, text=True, timeout=120, check=False
     )
-    assert result.returncode == 2
+    assert result.returncode == 7  # a missing optional package, not bad input
     assert (
         "headlines serve needs the serve extra (fastapi is not installed): pip install 'headlines-classifier[serve]'"
         in result.stderr

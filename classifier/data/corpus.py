@@ -22,7 +22,24 @@ from classifier.config import (
     TOPICS,
 )
 from classifier.errors import DataError, InputError
+from classifier.io.formats import row_ids
 from classifier.io.readers import read_table
+
+__all__ = [
+    "TONE_LABEL",
+    "Labelled",
+    "file_sha256",
+    "labelled_from_frame",
+    "load_corpus",
+    "load_evaluation",
+    "load_labelled",
+    "missing_columns",
+    "normalise_for_duplicates",
+    "parse_tone",
+    "parse_tone_scale",
+    "select_columns",
+    "validate",
+]
 
 TONE_LABEL = "tone_label"  # gold tone given only as negative / neutral / positive
 
@@ -252,7 +269,7 @@ def labelled_from_frame(
         frame = _without_blank_labels(frame, path)
     frame[TEXT_COLUMN] = frame[TEXT_COLUMN].astype(str)
     if ID_COLUMN not in frame.columns:
-        frame.insert(0, ID_COLUMN, [str(i) for i in range(1, len(frame) + 1)])
+        frame.insert(0, ID_COLUMN, row_ids(len(frame)))
     frame[ID_COLUMN] = frame[ID_COLUMN].astype(str)
     if TOPIC_COLUMN in frame.columns:
         frame[TOPIC_COLUMN] = [None if _blank(v) else str(v).strip() for v in frame[TOPIC_COLUMN]]

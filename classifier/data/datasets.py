@@ -21,7 +21,31 @@ import pandas as pd
 from classifier.config import DEFAULT_POOL, POOL_ENVIRONMENT, TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
 from classifier.data.corpus import TONE_LABEL, Labelled, file_sha256, load_evaluation
 from classifier.errors import InputError
+from classifier.io.formats import row_ids
 from classifier.io.readers import read_table
+
+__all__ = [
+    "AGNEWS_GROUPS",
+    "AGNEWS_NAMES",
+    "DATASET_FORMATS",
+    "GROUP_COLUMNS",
+    "IMPORTERS",
+    "SOURCE_CLASS_COLUMN",
+    "TONE_LABEL_COLUMN",
+    "TOPIC_GROUP_COLUMN",
+    "agnews",
+    "cnh_psx",
+    "headline_key",
+    "load_dataset",
+    "parse_dataset_spec",
+    "phrasebank",
+    "pool_path",
+    "read_pool",
+    "real_labels",
+    "semeval2007",
+    "semeval2017",
+    "sentfin",
+]
 
 TOPIC_GROUP_COLUMN = "topic_group"  # gold given as a set of acceptable topics, `|`-separated
 TONE_LABEL_COLUMN = TONE_LABEL  # gold given only as negative / neutral / positive
@@ -75,7 +99,7 @@ def semeval2017(path: str | Path) -> pd.DataFrame:
     if not {"title", "sentiment"} <= set(frame.columns):
         raise InputError(f"{path}: expected objects with 'title' and 'sentiment'")
     grouped = frame.groupby("title", sort=False)["sentiment"].mean().reset_index()
-    return pd.DataFrame({"id": [str(i) for i in range(1, len(grouped) + 1)],
+    return pd.DataFrame({"id": row_ids(len(grouped)),
                          TEXT_COLUMN: grouped["title"], TONE_COLUMN: grouped["sentiment"].astype(float)})  # fmt: skip
 
 
@@ -135,7 +159,7 @@ def cnh_psx(path: str | Path) -> pd.DataFrame:
             if headline:
                 seen.setdefault(headline, None)
     heads = list(seen)
-    return pd.DataFrame({"id": [str(i) for i in range(1, len(heads) + 1)], TEXT_COLUMN: heads,
+    return pd.DataFrame({"id": row_ids(len(heads)), TEXT_COLUMN: heads,
                          TOPIC_COLUMN: "markets"})  # fmt: skip
 
 
@@ -150,7 +174,7 @@ def agnews(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path}: expected rows of class (1-4), title, description")
     titles = frame[1].str.replace(r"#(\d+);", lambda m: chr(int(m.group(1))), regex=True)
     titles = titles.str.replace("\\", " ", regex=False).map(html.unescape).str.strip()
-    return pd.DataFrame({"id": [str(i) for i in range(1, len(frame) + 1)], TEXT_COLUMN: titles,
+    return pd.DataFrame({"id": row_ids(len(frame)), TEXT_COLUMN: titles,
                          TOPIC_GROUP_COLUMN: frame[0].map(AGNEWS_GROUPS),
                          SOURCE_CLASS_COLUMN: frame[0].map(AGNEWS_NAMES)})  # fmt: skip
 

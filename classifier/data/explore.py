@@ -1,14 +1,16 @@
-"""Corpus summaries for notebooks and the datasheet: counts, cross-tabs, lengths, telling words."""
+"""Corpus summaries for notebooks and the datasheet: counts, cross-tabs, lengths, openings.
+
+No model here: what a fitted model leans on is `classifier.model.explain.topic_head_terms`."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
 import pandas as pd
 
 from classifier.config import TEXT_COLUMN, TONE_COLUMN, TONE_VALUES, TOPIC_COLUMN, TOPICS
-from classifier.model.heads import HeadlineModel
+
+__all__ = ["country_counts", "opening_shares", "topic_tone_table", "word_counts"]
 
 
 def topic_tone_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -40,19 +42,3 @@ def country_counts(frame: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype=int)
     codes = frame["country"].fillna("").astype(str).str.split(";").explode().str.strip()
     return codes[codes != ""].value_counts()
-
-
-def top_terms(model: HeadlineModel, k: int = 15) -> dict[str, list[tuple[str, float]]]:
-    """The k features with the largest topic-head weight for each topic: what the model leans on.
-
-    Names as `--explain` gives them: a word or word pair as it is, a five-letter stem as
-    'stem:secur' (so a stem is never mistaken for a word: 'stem:condo' is condemn, condolence).
-    """
-    from classifier.model.explain import readable_names
-
-    names = readable_names(model.feature_names())
-    result = {}
-    for row, topic in zip(model.topic_head.coef_, model.topics, strict=True):
-        best = np.argsort(row)[::-1][:k]
-        result[topic] = [(str(names[i]), float(row[i])) for i in best]
-    return result

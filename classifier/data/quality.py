@@ -7,9 +7,19 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 from classifier import config
-from classifier.config import TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
+from classifier.config import TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN, WORD_PATTERN
 from classifier.data.explore import opening_shares, topic_tone_table
-from classifier.model.features import WORD_PATTERN
+
+__all__ = [
+    "NEAR_DUPLICATE_JACCARD",
+    "POOL_OVERLAP_JACCARD",
+    "corpus_report",
+    "floor_problems",
+    "near_duplicate_report",
+    "near_duplicates",
+    "pool_overlaps",
+    "pool_problems",
+]
 
 NEAR_DUPLICATE_JACCARD = 0.6
 POOL_OVERLAP_JACCARD = 0.5  # a corpus row this close to a real headline is too close to be original

@@ -14,6 +14,24 @@ from functools import lru_cache
 
 import numpy as np
 
+from classifier.errors import missing_extra
+
+__all__ = [
+    "ALL_BASELINES",
+    "BOTH_BASELINES",
+    "TONE_BASELINES",
+    "TOPIC_BASELINES",
+    "TOPIC_KEYWORDS",
+    "BaselineResult",
+    "afinn",
+    "embeddings",
+    "keywords",
+    "majority",
+    "run_baseline",
+    "textblob",
+    "vader",
+]
+
 TONE_BASELINES = ("vader", "afinn", "textblob")
 TOPIC_BASELINES = ("majority", "keywords")
 BOTH_BASELINES = ("embeddings",)  # optional extra: a neural encoder with heads fitted on the same corpus
@@ -72,8 +90,8 @@ def textblob(texts: list[str]) -> BaselineResult:
     """TextBlob pattern polarity in [-1, 1], labelled by its sign."""
     try:
         from textblob import TextBlob
-    except ImportError as exc:  # an optional dependency
-        raise ImportError("the textblob baseline needs: pip install textblob") from exc
+    except ImportError:  # in the eval extra
+        raise missing_extra("textblob", "eval", "the textblob baseline") from None
     scores = np.array([TextBlob(t).sentiment.polarity for t in texts], dtype=float)
     return BaselineResult(tone=scores, tone_label=_labels_by_threshold(scores, 0.0))
 

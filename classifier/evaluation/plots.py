@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+
+from classifier.errors import missing_extra
+
+try:  # matplotlib comes with the eval extra
+    from matplotlib.figure import Figure
+except ImportError:
+    raise missing_extra("matplotlib", "eval", "evaluation plots") from None
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+__all__ = ["plot_confusion", "plot_coverage", "plot_reliability", "plot_tone_scatter", "save_png"]
 
 
 def plot_confusion(ax: Axes, topic_metrics: dict, title: str = "Topic confusion matrix") -> Axes:

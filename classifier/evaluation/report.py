@@ -10,19 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from classifier.config import TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
+from classifier.config import PROBABILITY_COLUMNS, TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
 from classifier.data.corpus import Labelled
 from classifier.errors import OutputError
-from classifier.evaluation.metrics import comparison_rows, format_metrics
-from classifier.evaluation.plots import (
-    plot_confusion,
-    plot_coverage,
-    plot_reliability,
-    plot_tone_scatter,
-    save_png,
-)
+from classifier.figures import comparison_rows, format_metrics, markdown_table
 from classifier.io.writers import atomic_path
-from classifier.model.heads import PROBABILITY_COLUMNS
+
+__all__ = ["MISTAKES_PER_SET", "REPORT_FILES", "DatasetResult", "most_confident_mistakes", "write_report"]
 
 MISTAKES_PER_SET = 50
 REPORT_FILES = ("metrics.json", "report.md", "errors.csv")  # beside one PNG per plot and set
@@ -71,18 +65,10 @@ def most_confident_mistakes(
     return out[["kind", *[c for c in out.columns if c != "kind"]]]
 
 
-def _markdown_table(rows: list[tuple[str, dict]]) -> str:
-    headers = list(rows[0][1])
-    lines = ["| system | " + " | ".join(headers) + " |", "|---" * (len(headers) + 1) + "|"]
-    for name, values in rows:
-        lines.append(
-            f"| {name} | " + " | ".join("-" if v is None else f"{v:.3f}" for v in values.values()) + " |"
-        )
-    return "\n".join(lines)
-
-
 def write_report(out_dir: str | Path, results: list[DatasetResult], card: dict) -> list[Path]:
     """Write metrics.json, report.md, PNG plots and errors.csv for every evaluated set."""
+    from classifier.evaluation.plots import plot_confusion, plot_coverage, plot_reliability, plot_tone_scatter
+
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -106,7 +92,7 @@ def write_report(out_dir: str | Path, results: list[DatasetResult], card: dict) 
         if metrics.get("baselines") or metrics:
             rows = comparison_rows(metrics)
             if rows and rows[0][1]:
-                md += [_markdown_table(rows), ""]
+                md += [markdown_table(rows), ""]
         md += ["```", format_metrics(metrics), "```", ""]
         if "topic" in metrics:
             written.append(_png(out / f"{slug}-confusion.png", plot_confusion, metrics["topic"]))
@@ -139,6 +125,8 @@ def write_report(out_dir: str | Path, results: list[DatasetResult], card: dict) 
 
 def _png(path: Path, draw, *args, **kwargs) -> Path:
     """A plot written whole or not at all (and with the umask's mode), like every other file."""
+    from classifier.evaluation.plots import save_png
+
     with atomic_path(path) as tmp:
         save_png(tmp, draw, *args, **kwargs)
     return path

@@ -20,6 +20,20 @@ from pathlib import Path
 
 from classifier.errors import Interrupted
 
+__all__ = [
+    "GRACE_SECONDS",
+    "SIGNALS",
+    "flush_quietly",
+    "message",
+    "quiet_worker",
+    "received",
+    "remove_temporary",
+    "signals_blocked",
+    "stop_now",
+    "stop_on_signals",
+    "temporary",
+]
+
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 GRACE_SECONDS = 3.0  # after a signal, the longest unwinding may take before the process is ended
 

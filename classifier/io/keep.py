@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from classifier.config import ID_COLUMN, TEXT_COLUMN
+from classifier.config import ID_COLUMN, PREDICTION_COLUMNS, REASON_COLUMNS, TEXT_COLUMN
 from classifier.errors import InputError
+
+__all__ = ["KEEP_ALL", "KEEP_NONE", "output_names", "resolve_keep", "with_kept"]
 
 KEEP_ALL = "all"
 KEEP_NONE = "none"
@@ -24,8 +26,6 @@ def output_names(explain: int = 0) -> tuple[str, ...]:
     >>> output_names()[:3]
     ('id', 'headline', 'topic')
     """
-    from classifier.model.heads import PREDICTION_COLUMNS, REASON_COLUMNS
-
     return (ID_COLUMN, TEXT_COLUMN, *PREDICTION_COLUMNS, *(REASON_COLUMNS if explain else ()))
 
 

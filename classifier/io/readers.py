@@ -22,11 +22,27 @@ import pandas as pd
 
 from classifier.config import CHUNK_ROWS, ID_COLUMN, TEXT_COLUMN
 from classifier.errors import InputError
+from classifier.io.formats import COMPRESSED, INPUT_FORMATS, format_by_suffix, row_ids
+
+__all__ = [
+    "STDIN",
+    "check_input_options",
+    "detect_format",
+    "headline_text",
+    "headline_texts",
+    "id_text",
+    "input_columns",
+    "is_compressed",
+    "iter_headlines",
+    "kept_text",
+    "open_text",
+    "parse_delimiter",
+    "parser_message",
+    "read_table",
+    "sniff_encoding",
+]
 
 STDIN = "-"
-INPUT_FORMATS = {".txt": "txt", ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                 ".parquet": "parquet", ".pq": "parquet"}  # fmt: skip
-COMPRESSED = ".gz"  # a text input may be gzip-compressed: feed.csv.gz
 
 
 def is_compressed(path: str | Path) -> bool:
@@ -46,13 +62,13 @@ def detect_format(path: str | Path, input_format: str | None = None) -> str:
         return "txt"
     name = Path(str(path)[: -len(COMPRESSED)] if is_compressed(path) else path)
     suffix = name.suffix.lower()
-    if suffix not in INPUT_FORMATS:
+    if format_by_suffix(name) is None:
         known = ", ".join(sorted(INPUT_FORMATS))
         raise InputError(
             f"{path}: unknown file type {suffix or '(none)'!r}; use one of {known} (optionally .gz), "
             "or say which with --input-format"
         )
-    return INPUT_FORMATS[suffix]
+    return format_by_suffix(name)
 
 
 def check_input_options(
@@ -185,7 +201,7 @@ def headline_text(value: object, where: str) -> str:
     raise InputError(f"{where}: the headline {shown} is a {type(value).__name__}, not text")
 
 
-def _id_text(value: object) -> str:
+def id_text(value: object) -> str:
     """An id cell as text; a missing id is blank."""
     try:
         missing = value is None or bool(pd.isna(value))
@@ -291,12 +307,12 @@ def _iter_delimited(
                 if len(chunk):
                     yield _with_kept(_frame(
                         chunk[ID_COLUMN].tolist() if ID_COLUMN in chunk.columns
-                        else [str(i) for i in range(done + 1, done + 1 + len(chunk))],
+                        else row_ids(len(chunk), done),
                         chunk[text_col].tolist(),
                     ), chunk, keep)  # fmt: skip
                     done += len(chunk)
     except pd.errors.ParserError as exc:
-        raise InputError(f"{_name(path)}: {_parser_message(exc, header_lines)}") from None
+        raise InputError(f"{_name(path)}: {parser_message(exc, header_lines)}") from None
     except pd.errors.ParserWarning:
         raise InputError(f"{_name(path)}: {_long_row_message(path, sep, len(header), encoding)}") from None
 
@@ -323,7 +339,7 @@ def _strict_csv(sep: str) -> dict:
 _LONG_ROW = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _parser_message(exc: Exception, header_lines: int = 0) -> str:
+def parser_message(exc: Exception, header_lines: int = 0) -> str:
     """A parser's complaint as one line, with the line counted in the whole file (header included)."""
     text = str(exc).strip().splitlines()[-1]
     long_row = _LONG_ROW.search(text)
@@ -410,8 +426,8 @@ def _iter_parquet(path: str | Path, column: str | None, chunk_rows: int,
     try:
         for batch in pf.iter_batches(batch_size=chunk_rows, columns=wanted):
             chunk = batch.to_pandas()
-            ids = ([_id_text(v) for v in chunk[ID_COLUMN].tolist()] if ID_COLUMN in chunk.columns
-                   else [str(i) for i in range(done + 1, done + 1 + len(chunk))])  # fmt: skip
+            ids = ([id_text(v) for v in chunk[ID_COLUMN].tolist()] if ID_COLUMN in chunk.columns
+                   else row_ids(len(chunk), done))  # fmt: skip
             texts = [
                 headline_text(v, f"{path}: row {done + i}") for i, v in enumerate(chunk[text_col].tolist(), 1)
             ]
@@ -551,7 +567,7 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
         except pd.errors.EmptyDataError:
             raise InputError(f"{path}: the file is empty (no header row)") from None
         except pd.errors.ParserError as exc:
-            raise InputError(f"{path}: {_parser_message(exc, header_lines)}") from None
+            raise InputError(f"{path}: {parser_message(exc, header_lines)}") from None
         except pd.errors.ParserWarning:
             raise InputError(f"{path}: {_long_row_message(path, sep, len(header), encoding)}") from None
         except csv.Error as exc:

@@ -20,9 +20,29 @@ import pandas as pd
 from classifier.config import OUTPUT_DECIMALS
 from classifier.errors import InputError, OutputError
 from classifier.io import interrupts
+from classifier.io.formats import OUTPUT_FORMATS, format_by_suffix
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "NO_SPACE",
+    "STDOUT",
+    "EncodedChunk",
+    "TableWriter",
+    "arrow_schema",
+    "atomic_path",
+    "check_writable",
+    "current_umask",
+    "encode_chunk",
+    "is_special",
+    "neutralise_formulas",
+    "open_writer",
+    "ordinary_mode",
+    "output_format_for",
+    "refuse_overwriting_inputs",
+    "write_error",
+]
 
 STDOUT = "-"
-OUTPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet", "table")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -380,7 +400,6 @@ def output_format_for(path: str | Path | None, requested: str | None, is_termina
     if requested:
         return requested
     if path is not None and str(path) != STDOUT:
-        suffix = Path(path).suffix.lower()
-        by_suffix = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".tsv": "tsv"}
-        return by_suffix.get(suffix, "csv")
+        fmt = format_by_suffix(path)
+        return fmt if fmt in OUTPUT_FORMATS else "csv"
     return "table" if is_terminal else "csv"

@@ -4,9 +4,10 @@ prediction runtime (`runtime`: the heads as plain arrays, numpy only), its safe 
 model file (`archive`) and in-memory prediction (`inference`). Those three, `tokens`, `cleaning`
 and `semantic` import neither scikit-learn nor scipy, so predicting from a file needs neither.
 
-It imports ``classifier.io`` (and ``config``, ``errors``), never ``data``'s corpus checks,
-``evaluation``, ``predict``, ``trends`` or ``serve``: fitting here scores nothing; a workflow that
-fits and then evaluates lives in ``classifier.workflows``.
+It imports ``classifier.io`` and ``classifier.data`` (the labelled rows a model is fitted on),
+besides ``config``, ``errors`` and ``figures``; never ``evaluation``, ``predict``, ``trends`` or
+``serve``: fitting here scores nothing; a workflow that fits and then evaluates lives in
+``classifier.workflows``.
 """
 
 __all__: list[str] = []

@@ -13,6 +13,7 @@ import io
 import json
 import zipfile
 import zlib
+from functools import lru_cache
 from pathlib import Path
 
 from classifier.config import (
@@ -217,3 +218,9 @@ def load_predictor(path: str | Path, allow_pickle: bool = False, explain: int = 
 
         return load_model(path, allow_pickle=allow_pickle)
     return load_runtime(path)
+
+
+@lru_cache(maxsize=2)
+def load_predictor_cached(path: str, allow_pickle: bool = False, explain: int = 0):
+    """`load_predictor`, remembered per path: a worker process loads a file once and reuses it."""
+    return load_predictor(path, allow_pickle=allow_pickle, explain=explain)

@@ -13,6 +13,8 @@ import scipy.sparse as sp
 
 from classifier.model.features import LEXICON_FEATURES
 
+__all__ = ["contributions", "readable_names", "row_reasons", "tone_feature_names", "topic_head_terms"]
+
 
 def readable_names(feature_names: np.ndarray) -> np.ndarray:
     """Turn FeatureUnion names into what a reader expects: 'rupee', 'stem:secur', 'lexicon:negated'."""
@@ -36,7 +38,7 @@ def contributions(matrix: sp.csr_matrix, weights: np.ndarray, row: int) -> tuple
     return columns, matrix.data[start:end] * weights[columns]
 
 
-def top_terms(
+def row_reasons(
     matrix: sp.csr_matrix,
     weights_per_row: Sequence[np.ndarray],
     names: np.ndarray,
@@ -62,4 +64,18 @@ def top_terms(
                 values = np.append(values[~dense], values[dense].sum())
         order = np.argsort(-np.abs(values) if by_magnitude else -values, kind="stable")[:k]
         result.append([[str(labels[i]), round(float(values[i]), 4)] for i in order])
+    return result
+
+
+def topic_head_terms(model, k: int = 15) -> dict[str, list[tuple[str, float]]]:
+    """The k features with the largest topic-head weight for each topic: what the model leans on.
+
+    Names as `--explain` gives them: a word or word pair as it is, a five-letter stem as
+    'stem:secur' (so a stem is never mistaken for a word: 'stem:condo' is condemn, condolence).
+    """
+    names = readable_names(model.feature_names())
+    result = {}
+    for row, topic in zip(model.topic_head.coef_, model.topics, strict=True):
+        best = np.argsort(row)[::-1][:k]
+        result[topic] = [(str(names[i]), float(row[i])) for i in best]
     return result

@@ -8,7 +8,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from classifier.config import CHAR_NGRAMS, MIN_DF, SUBWORDS, WORD_NGRAMS
-from classifier.model.runtime import LEXICON_FEATURES, VALENCED, lexicon_features
+from classifier.model.runtime import (
+    AFINN_COMPOUND,
+    COMPOUND,
+    LEXICON_FEATURES,
+    VADER_COMPOUND,
+    VALENCED,
+    lexicon_features,
+)
 from classifier.model.tokens import (  # noqa: F401  (re-exported: the views' preprocessors live here for model files)
     SEPARATOR,
     WORD_PATTERN,
@@ -18,6 +25,8 @@ from classifier.model.tokens import (  # noqa: F401  (re-exported: the views' pr
     tokenise_chunk,
     word_stems,
 )
+
+__all__ = ["LEXICON_FEATURES", "LexiconFeatures", "build_text_features"]
 
 
 def build_text_features(
@@ -63,16 +72,16 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         afinn = lexicon.corrected(lexicon.afinn_lexicon(), scale=1 / self.afinn_scale)
         words = sorted(set(vader) | set(afinn))
         self.words_ = "\n".join(words)
-        table = np.zeros((len(words), 3), dtype=np.float64)
+        table = np.zeros((len(words), AFINN_COMPOUND + 1), dtype=np.float64)
         for i, word in enumerate(words):
             v = vader.get(word)
             a = afinn[word] * self.afinn_scale if word in afinn else None
-            table[i, 1] = v or 0.0
-            table[i, 2] = a or 0.0
+            table[i, VADER_COMPOUND] = v or 0.0
+            table[i, AFINN_COMPOUND] = a or 0.0
             if word in lexicon.NEWS_VALENCES:
-                table[i, 0] = lexicon.NEWS_VALENCES[word]
+                table[i, COMPOUND] = lexicon.NEWS_VALENCES[word]
             else:
-                table[i, 0] = np.mean([x for x in (v, a) if x is not None])
+                table[i, COMPOUND] = np.mean([x for x in (v, a) if x is not None])
         self.valences_ = table
         self.negators_ = "\n".join(sorted(lexicon.NEGATORS))
         self.failures_ = "\n".join(sorted(lexicon.FAILURE_WORDS))
@@ -99,7 +108,7 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
             words = sorted(set(valenced).union(*flag_sets))
             index = {w: i for i, w in enumerate(words)}
             # One spare last row, all zeros, for tokens in no list (index -1).
-            valences = np.zeros((len(words) + 1, 3), dtype=np.float64)
+            valences = np.zeros((len(words) + 1, AFINN_COMPOUND + 1), dtype=np.float64)
             flags = np.zeros((len(words) + 1, 1 + len(flag_sets)), dtype=bool)
             at = [index[w] for w in valenced]
             valences[at] = self.valences_

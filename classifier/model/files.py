@@ -19,6 +19,7 @@ from classifier.config import (
     MODEL_MAX_PAYLOAD_BYTES,
 )
 from classifier.errors import ModelFileError
+from classifier.figures import card_lines, real_dev_summary
 from classifier.io.writers import atomic_path
 from classifier.model.archive import (
     CARD_NAME,
@@ -32,6 +33,21 @@ from classifier.model.archive import (
     semantic_view,
 )
 from classifier.model.heads import HeadlineModel
+
+__all__ = [
+    "CARD_NAME",
+    "PAYLOAD_NAME",
+    "RUNTIME_NAME",
+    "SEMANTIC_NAME",
+    "TRUSTED_TYPES",
+    "card_markdown",
+    "card_path",
+    "load_model",
+    "payload_types",
+    "read_card",
+    "read_member",
+    "save_model",
+]
 
 PAYLOAD_NAME = "model.skops"
 
@@ -155,8 +171,6 @@ def save_model(model: HeadlineModel, path: str | Path) -> Path:
 
 def card_markdown(card: dict) -> str:
     """A human-readable model card, written beside each model file."""
-    held = card.get("metrics", {}).get("heldout", {})
-    topic, tone = held.get("topic", {}), held.get("tone", {})
     data = card["data"]
     lines = [
         "# Model card: headlines classifier",
@@ -177,18 +191,9 @@ def card_markdown(card: dict) -> str:
         "",
         "## Held-out figures",
     ]
-    if topic:
-        lines.append(
-            f"- Topic accuracy {topic['accuracy']:.3f}, macro-F1 {topic['macro_f1']:.3f} ({topic['rows']} rows)"
-        )
-    if tone:
-        lines.append(
-            f"- Tone Pearson {tone['pearson']:.3f}, MAE {tone['mae']:.3f}, 3-class accuracy {tone['accuracy_3class']:.3f}"
-        )
+    lines += card_lines(card.get("metrics", {}).get("heldout", {}))
     real = card.get("metrics", {}).get("real_dev")
     if real:
-        from classifier.evaluation.metrics import real_dev_summary
-
         lines += ["", "## Real headlines (development split, labelled blind, never used for fitting)",
                   f"- `{real['data']['path']}`", f"- {real_dev_summary(real).strip()}"]  # fmt: skip
     return "\n".join(lines) + "\n"

@@ -34,11 +34,9 @@ from classifier.config import (
 from classifier.model.features import LexiconFeatures, build_text_features
 
 # In-memory prediction lives in classifier.model.inference (no scikit-learn needed); re-exported here.
-from classifier.model.inference import REASON_COLUMNS, classify, predict_frame, predict_texts  # noqa: F401
+from classifier.model.inference import classify, predict_frame, predict_texts
 from classifier.model.runtime import (  # noqa: F401  (re-exported)
     LEXICON_FEATURES,
-    PREDICTION_COLUMNS,
-    PROBABILITY_COLUMNS,
     UNCERTAIN,
     Runtime,
     WordView,
@@ -48,6 +46,20 @@ from classifier.model.runtime import (  # noqa: F401  (re-exported)
 from classifier.model.semantic import SemanticView, load_table
 from classifier.model.tokens import ChunkTokens, tokenise_chunk
 from classifier.model.vectorize import CompiledFeatures, compile_features
+
+__all__ = [
+    "UNCERTAIN",
+    "HeadlineModel",
+    "ModelParams",
+    "classify",
+    "fit",
+    "fit_tone_calibration",
+    "fit_tone_head",
+    "predict_frame",
+    "predict_texts",
+    "tone_label",
+    "tone_labels",
+]
 
 
 @dataclass(frozen=True)

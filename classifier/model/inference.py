@@ -12,18 +12,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from classifier.config import TEXT_COLUMN, TOPICS
+from classifier.config import PREDICTION_COLUMNS, PROBABILITY_COLUMNS, REASON_COLUMNS, TEXT_COLUMN, TOPICS
+from classifier.io.formats import row_ids
 from classifier.io.readers import headline_texts
-from classifier.model.runtime import PREDICTION_COLUMNS, PROBABILITY_COLUMNS, Runtime, prediction_columns
+from classifier.model.runtime import Runtime, prediction_columns
 from classifier.model.tokens import tokenise_chunk
 
 if TYPE_CHECKING:
     from classifier.model.heads import HeadlineModel
 
 __all__ = ["REASON_COLUMNS", "classify", "predict_frame", "predict_texts"]
-
-REASON_COLUMNS: tuple[str, ...] = ("topic_reasons", "tone_reasons")
-
 
 _TEXT_PREDICTIONS = frozenset({"topic", "topic_alt", "tone_label", *REASON_COLUMNS})
 
@@ -91,7 +89,7 @@ def _predict_kept(model: HeadlineModel | Runtime, kept: list[str], rows: np.ndar
     for name, values in columns.items():
         out[name][rows] = values
     if explain:
-        from classifier.model.explain import top_terms
+        from classifier.model.explain import row_reasons
 
         matrix = model.text_matrix(kept, tokens)
         tone_input = model.tone_matrix(matrix, kept, tokens)
@@ -104,8 +102,8 @@ def _predict_kept(model: HeadlineModel | Runtime, kept: list[str], rows: np.ndar
         names, tone_names = model.explain_names()
         tone_weights = np.broadcast_to(model.tone_head.coef_, (len(kept), len(model.tone_head.coef_)))
         reasons = {
-            "topic_reasons": top_terms(matrix, topic_weights, names, explain, by_magnitude=False),
-            "tone_reasons": top_terms(tone_input, tone_weights, tone_names, explain,
+            "topic_reasons": row_reasons(matrix, topic_weights, names, explain, by_magnitude=False),
+            "tone_reasons": row_reasons(tone_input, tone_weights, tone_names, explain,
                                       by_magnitude=True),
         }  # fmt: skip
         for name, lists in reasons.items():
@@ -124,5 +122,5 @@ def predict_frame(
 
 def classify(model: HeadlineModel | Runtime, texts: list[str]) -> pd.DataFrame:
     """Predictions for a list of headlines, numbered from 1 with the headline first (notebook-friendly)."""
-    frame = pd.DataFrame({"id": [str(i) for i in range(1, len(texts) + 1)], TEXT_COLUMN: list(texts)})
+    frame = pd.DataFrame({"id": row_ids(len(texts)), TEXT_COLUMN: list(texts)})
     return predict_frame(model, frame)

@@ -13,6 +13,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier.model.features import ChunkTokens, stem_words, word_stems
 
+__all__ = ["known_word_counts"]
+
 _JOINER = "\n"  # never inside a token
 
 

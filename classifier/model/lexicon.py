@@ -10,6 +10,24 @@ from __future__ import annotations
 
 from importlib import resources
 
+__all__ = [
+    "BAD_QUANTITIES",
+    "FAILURE_WORDS",
+    "FALL_WORDS",
+    "GOOD_QUANTITIES",
+    "GROWTH_WORDS",
+    "INDEX_NAMES",
+    "INTENSIFIERS",
+    "NEGATORS",
+    "NEUTRAL_NAMES",
+    "NEWS_VALENCES",
+    "RISE_WORDS",
+    "SHRINK_WORDS",
+    "afinn_lexicon",
+    "corrected",
+    "vader_lexicon",
+]
+
 # Names of indices, exchanges, currencies and places that general lexicons score as sentiment
 # ("nifty" is praise in VADER) but that carry none in a headline.
 NEUTRAL_NAMES: tuple[str, ...] = (

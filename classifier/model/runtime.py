@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from classifier.config import TONE_THRESHOLD, TOPICS
+from classifier.config import PREDICTION_COLUMNS, PROBABILITY_COLUMNS, TONE_THRESHOLD, TOPICS
 from classifier.model.tokens import SEPARATOR, ChunkTokens, stem_words, tokenise_chunk
 
 __all__ = [
@@ -36,17 +36,6 @@ __all__ = [
 
 RUNTIME_FORMAT = 1  # the layout of the arrays below; a reader refuses any other
 
-PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{t}" for t in TOPICS)
-PREDICTION_COLUMNS: tuple[str, ...] = (
-    "topic",
-    "topic_confidence",
-    "topic_alt",
-    "topic_alt_confidence",
-    *PROBABILITY_COLUMNS,
-    "tone",
-    "tone_label",
-    "known_words",  # how many of the headline's words the model knows; 0: its answer is a guess
-)
 UNCERTAIN = "uncertain"
 
 LEXICON_FEATURES: tuple[str, ...] = (
@@ -61,7 +50,7 @@ LEXICON_FEATURES: tuple[str, ...] = (
     "metric_direction",
 )
 # Column of each lexicon feature (and of its raw sum before squashing).
-(COMPOUND, VADER, AFINN, POSITIVE, NEGATIVE, NEGATED, FIGURE_DIRECTION, INTENSIFIED,
+(COMPOUND, VADER_COMPOUND, AFINN_COMPOUND, POSITIVE, NEGATIVE, NEGATED, FIGURE_DIRECTION, INTENSIFIED,
  METRIC_DIRECTION) = range(len(LEXICON_FEATURES))  # fmt: skip
 # Flags of a lexicon word, in the column order of the flags table.
 (VALENCED, NEGATOR, FAILURE, INTENSIFIER, RISE, FALL, GROWTH, SHRINK, GOOD_QUANTITY,
@@ -238,7 +227,7 @@ def lexicon_features(tokens: ChunkTokens, index: dict[str, int], valences: np.nd
     direction = growth[words[movers]].astype(np.float64) - shrink[words[movers]]
     metric_direction = at_positions(words[movers], np.sign(direction * nearby))
     raw = np.zeros((n, len(LEXICON_FEATURES)), dtype=np.float64)
-    for column, valence in ((COMPOUND, 0), (VADER, 1), (AFINN, 2)):
+    for column, valence in ((COMPOUND, 0), (VADER_COMPOUND, 1), (AFINN_COMPOUND, 2)):
         raw[:, column] = per_text(value[:, valence])
     raw[:, POSITIVE] = per_text(np.where(value[:, 0] > 0, value[:, 0], 0.0))
     raw[:, NEGATIVE] = per_text(np.where(value[:, 0] < 0, -value[:, 0], 0.0))
@@ -247,7 +236,7 @@ def lexicon_features(tokens: ChunkTokens, index: dict[str, int], valences: np.nd
     raw[:, INTENSIFIED] = per_text((intensifier & ~negator).astype(np.float64)) > 0
     raw[:, METRIC_DIRECTION] = metric_direction
     out = np.empty_like(raw)
-    sums = [COMPOUND, VADER, AFINN]
+    sums = [COMPOUND, VADER_COMPOUND, AFINN_COMPOUND]
     scale = np.where(raw[:, INTENSIFIED] > 0, INTENSIFIED_SCALE, 1.0)[:, None]
     out[:, sums] = _squash(raw[:, sums] * scale)
     for column in (POSITIVE, NEGATIVE):

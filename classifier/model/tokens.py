@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from classifier.config import WORD_PATTERN
 from classifier.model.cleaning import clean_headline, clean_texts
 
 __all__ = [
@@ -28,7 +29,6 @@ __all__ = [
 # Chained str.replace is several times faster than str.translate with a mapping on long text.
 _QUOTES = (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-"))
 _DIGITS = re.compile(r"\d+")
-WORD_PATTERN = r"(?u)\b\w[\w'&]*\b"
 
 
 def normalise(text: str) -> str:

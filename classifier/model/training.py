@@ -1,4 +1,6 @@
-"""Training on a labelled corpus: a seeded held-out estimate, then a final fit on every row."""
+"""Fitting on a labelled corpus: checks that rows suffice, seeded splits, out-of-fold predictions,
+the final fit on every row and its card. Scoring lives in `classifier.evaluation`; the workflow
+that fits then scores held-out rows is `classifier.workflows.train`."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold, train_test_spli
 
 from classifier import __version__
 from classifier.config import (
-    HOLDOUT_FRACTION,
     MODEL_FORMAT,
     MODEL_FORMAT_VERSION,
     TONE_COLUMN,
@@ -23,8 +24,18 @@ from classifier.config import (
 )
 from classifier.data.corpus import Labelled
 from classifier.errors import DataError
-from classifier.evaluation.metrics import evaluate_predictions
 from classifier.model.heads import HeadlineModel, ModelParams, fit, predict_texts
+
+__all__ = [
+    "build_card",
+    "check_trainable",
+    "explain_out_of_fold",
+    "fit_with_card",
+    "fold_models",
+    "holdout_split",
+    "out_of_fold_predictions",
+    "training_problems",
+]
 
 
 def training_problems(
@@ -71,16 +82,6 @@ def holdout_split(frame: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.D
     """Split rows into train and held-out parts, stratified by topic, reproducibly."""
     train, held = train_test_split(frame, test_size=fraction, random_state=seed, stratify=frame[TOPIC_COLUMN])
     return train.reset_index(drop=True), held.reset_index(drop=True)
-
-
-def heldout_metrics(frame: pd.DataFrame, params: ModelParams, fraction: float = HOLDOUT_FRACTION) -> dict:
-    """Fit on part of the rows and score on the rest: the figures quoted for a model."""
-    train, held = holdout_split(frame, fraction, params.seed)
-    model = fit(train, params)
-    metrics = evaluate_predictions(held, predict_texts(model, held["headline"].tolist()))
-    metrics["split"] = {"train_rows": len(train), "heldout_rows": len(held), "fraction": fraction,
-                        "seed": params.seed, "stratified_by": TOPIC_COLUMN}  # fmt: skip
-    return metrics
 
 
 def _splits(frame: pd.DataFrame, params: ModelParams, folds: int, groups: pd.Series | None):
@@ -145,15 +146,6 @@ def explain_out_of_fold(
     return pd.concat(parts).reindex(wanted)
 
 
-def cross_validated_metrics(frame: pd.DataFrame, params: ModelParams | None = None, folds: int = 5) -> dict:
-    """Topic and tone figures over out-of-fold predictions for every row."""
-    params = params or ModelParams()
-    check_trainable(frame, folds=folds)
-    metrics = evaluate_predictions(frame, out_of_fold_predictions(frame, params, folds))
-    metrics["split"] = {"folds": folds, "seed": params.seed, "stratified_by": TOPIC_COLUMN}
-    return metrics
-
-
 def build_card(data: Labelled, params: ModelParams, metrics: dict) -> dict:
     """Everything a reader needs to trust or reproduce a model: versions, data, labels, figures."""
     frame = data.frame
@@ -186,37 +178,10 @@ def build_card(data: Labelled, params: ModelParams, metrics: dict) -> dict:
     }
 
 
-def train(
-    data: Labelled, params: ModelParams | None = None, holdout: bool = True, real_labels: str | None = None
-) -> HeadlineModel:
-    """Measure on a held-out split, then fit the shipped model on every row, with its card.
-
-    real_labels: a file of real headline labels keyed by hash (data/real_dev_labels.csv); when
-    given and the pool of real headlines is present, the final model is also scored on its `dev`
-    split (never used for fitting) and the figures go into the card.
-    """
-    params = params or ModelParams()
-    check_trainable(data, holdout=HOLDOUT_FRACTION if holdout else None)
-    metrics = heldout_metrics(data.frame, params) if holdout else {}
+def fit_with_card(data: Labelled, params: ModelParams, metrics: dict) -> HeadlineModel:
+    """Fit the model on every row of `data`, with its card holding `metrics` (the held-out figures)."""
     model = fit(data.frame, params)
     model.card = build_card(data, params, metrics)
     if model.semantic is not None:
         model.card["semantic"] = model.semantic.card()
-    if real_labels is not None:
-        model.card["metrics"]["real_dev"] = real_dev_metrics(model, real_labels)
     return model
-
-
-def real_dev_metrics(model: HeadlineModel, labels: str) -> dict:
-    """Figures on the real development split, without the per-outlet breakdown (for the card)."""
-    import warnings
-
-    from classifier.data.datasets import load_dataset
-    from classifier.evaluation.metrics import evaluate
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # keys missing from the pool are counted in `rows`
-        real = load_dataset(f"realdev:{labels}")
-    metrics = evaluate(model, real)
-    metrics.pop("per_group", None)
-    return metrics

@@ -27,6 +27,8 @@ from classifier.model.tokens import (
     word_stems,
 )
 
+__all__ = ["CompiledFeatures", "CompiledTfidf", "compile_features", "compile_tfidf"]
+
 CompiledTfidf = WordView  # a compiled view: the runtime's word view
 
 

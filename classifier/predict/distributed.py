@@ -20,15 +20,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from classifier.config import ID_COLUMN, SCHEDULER_TIMEOUT, TEXT_COLUMN
-from classifier.errors import InputError, OutputError
+from classifier.config import ID_COLUMN, PREDICTION_COLUMNS, REASON_COLUMNS, SCHEDULER_TIMEOUT, TEXT_COLUMN
+from classifier.errors import InputError, OutputError, missing_extra
 from classifier.io import interrupts
-from classifier.io.readers import _id_text, _parser_message, headline_text, kept_text, parse_delimiter
+from classifier.io.formats import format_by_suffix, row_ids
+from classifier.io.readers import headline_text, id_text, kept_text, parse_delimiter, parser_message
 from classifier.io.writers import check_writable, current_umask
-from classifier.model.heads import PREDICTION_COLUMNS, REASON_COLUMNS
 from classifier.predict.stream import PredictSummary
 
-INSTALL_HINT = "the dask engine needs Dask: pip install 'headlines-classifier[dask]'"
+__all__ = [
+    "PART_NAME",
+    "ClusterSummary",
+    "check_output_folder",
+    "connect",
+    "output_meta",
+    "predict_dask",
+    "read_glob",
+    "require_dask",
+    "run_on_cluster",
+]
+
 PART_NAME = "part-{:05d}.{}"  # the same for every output format
 
 
@@ -37,7 +48,7 @@ def require_dask():
     try:
         import dask.dataframe as dd
     except ImportError:
-        raise InputError(INSTALL_HINT) from None
+        raise missing_extra("dask", "dask", "the dask engine") from None
     return dd
 
 
@@ -60,9 +71,9 @@ def _partition_frame(
     """The (id, headline) frame of one partition, with its kept columns, by the same rules as the local readers."""
     texts = part[column].tolist()
     if ID_COLUMN in part.columns:
-        ids = [_id_text(v) for v in part[ID_COLUMN].tolist()]
+        ids = [id_text(v) for v in part[ID_COLUMN].tolist()]
     else:
-        ids = [str(i) for i in range(start + 1, start + 1 + len(part))]
+        ids = row_ids(len(part), start)
     first = (start or 0) + 1
     label = (
         (lambda i: f"{where}: row {first + i}") if start is not None else (lambda i: f"{where}: row {i + 1}")
@@ -81,13 +92,16 @@ def _predict_partition(
     partition_info: dict | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     from classifier.io.keep import with_kept
+    from classifier.model.archive import load_predictor_cached
     from classifier.model.inference import predict_frame
-    from classifier.predict.stream import _model_from_file, serialise_reasons
+    from classifier.predict.stream import serialise_reasons
 
     number = partition_info["number"] if partition_info else 0
     frame = _partition_frame(part, column, offsets[number] if offsets else None, f"partition {number}", keep)
     out = with_kept(
-        predict_frame(_model_from_file(model_path, allow_pickle, explain), frame, explain, min_confidence),
+        predict_frame(
+            load_predictor_cached(model_path, allow_pickle, explain), frame, explain, min_confidence
+        ),
         frame,
     )
     return serialise_reasons(out).astype(output_meta(explain, keep).dtypes.to_dict())
@@ -140,9 +154,7 @@ def read_glob(
     dd = require_dask()
     compressed = pattern.lower().endswith(".gz")
     name = pattern[:-3] if compressed else pattern
-    fmt = input_format or {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "tsv"}.get(
-        Path(name.replace("*", "x")).suffix.lower()
-    )
+    fmt = input_format or format_by_suffix(name.replace("*", "x"))
     if fmt not in ("parquet", "csv", "tsv") or (fmt == "parquet" and compressed):
         raise InputError(f"{pattern}: the dask engine reads Parquet or CSV/TSV (.gz too) globs")
     sep = parse_delimiter(delimiter) if delimiter else ("\t" if fmt == "tsv" else ",")
@@ -157,7 +169,7 @@ def read_glob(
             f"{pattern}: cannot be read ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
         ) from None
     except pd.errors.ParserError as exc:
-        raise InputError(f"{pattern}: {_parser_message(exc)}") from None
+        raise InputError(f"{pattern}: {parser_message(exc)}") from None
 
 
 def check_output_folder(output: str | Path) -> None:
@@ -184,17 +196,20 @@ def _write_partition(
     """On a worker: predict one partition and write it as one file, exactly as the local engine would."""
     from classifier.io.keep import with_kept
     from classifier.io.writers import open_writer
+    from classifier.model.archive import load_predictor_cached
     from classifier.model.inference import predict_frame
-    from classifier.predict.stream import _model_from_file, _write, prepare_for_file
+    from classifier.predict.stream import prepare_for_file, write_prepared
 
     frame = _partition_frame(part, column, start, where, keep)
     predictions = with_kept(
-        predict_frame(_model_from_file(model_path, allow_pickle, explain), frame, explain, min_confidence),
+        predict_frame(
+            load_predictor_cached(model_path, allow_pickle, explain), frame, explain, min_confidence
+        ),
         frame,
     )
     prepared, counts = prepare_for_file(predictions, fmt, safe_csv)
     with open_writer(path, fmt, safe_csv=safe_csv) as writer:
-        _write(writer, prepared)
+        write_prepared(writer, prepared)
     return counts
 
 
@@ -278,7 +293,7 @@ def run_on_cluster(
                         out.rmdir()  # empty, checked above
                     os.replace(folder, out)
                 except pd.errors.ParserError as exc:
-                    raise InputError(f"{pattern}: {_parser_message(exc)}") from None
+                    raise InputError(f"{pattern}: {parser_message(exc)}") from None
                 except UnicodeDecodeError as exc:
                     raise InputError(f"{pattern}: not valid {exc.encoding} text (pass --encoding)") from None
                 finally:

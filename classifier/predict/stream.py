@@ -10,7 +10,6 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,13 +20,30 @@ from classifier.config import CHUNK_ROWS, TEXT_COLUMN
 from classifier.io import interrupts
 from classifier.io.keep import with_kept
 from classifier.io.readers import iter_headlines
-from classifier.model.archive import load_predictor
+from classifier.model.archive import load_predictor_cached
 from classifier.model.inference import REASON_COLUMNS, predict_frame
 from classifier.model.runtime import Runtime
 
 if TYPE_CHECKING:
     from classifier.model.heads import HeadlineModel
 from classifier.io.writers import EncodedChunk, encode_chunk, open_writer
+
+__all__ = [
+    "Page",
+    "PredictSummary",
+    "count",
+    "default_jobs",
+    "empty_predictions",
+    "encode_predictions",
+    "iter_predictions",
+    "max_jobs",
+    "predict_page",
+    "predict_table",
+    "predict_to_file",
+    "prepare_for_file",
+    "serialise_reasons",
+    "write_prepared",
+]
 
 
 @dataclass
@@ -66,11 +82,6 @@ def max_jobs() -> int:
     return 4 * (os.cpu_count() or 1)
 
 
-@lru_cache(maxsize=2)
-def _model_from_file(path: str, allow_pickle: bool = False, explain: int = 0) -> HeadlineModel | Runtime:
-    return load_predictor(path, allow_pickle=allow_pickle, explain=explain)
-
-
 _SHARED: dict[str, HeadlineModel | Runtime] = {}  # the model forked workers inherit from the parent
 
 
@@ -79,7 +90,7 @@ def _predict_chunk(model: HeadlineModel | Runtime | str | None, chunk: pd.DataFr
     if model is None:
         fitted = _SHARED["model"]  # inherited through fork: nothing was pickled
     elif isinstance(model, str):
-        fitted = _model_from_file(model, explain=explain)  # a spawned worker loads the file once
+        fitted = load_predictor_cached(model, explain=explain)  # a spawned worker loads the file once
     else:
         fitted = model
     frame = with_kept(predict_frame(fitted, chunk, explain, min_confidence), chunk)
@@ -144,7 +155,9 @@ def iter_predictions(
     first = list(itertools.islice(chunks, 2))
     chunks = itertools.chain(first, chunks)
     if isinstance(model, (str, Path)):
-        model = str(model) if jobs > 1 and not _can_fork() else _model_from_file(str(model), explain=explain)
+        model = (
+            str(model) if jobs > 1 and not _can_fork() else load_predictor_cached(str(model), explain=explain)
+        )
     if jobs == 1 or len(first) < 2:
         for chunk in chunks:
             yield _predict_chunk(model, chunk, explain, min_confidence, finish)
@@ -222,16 +235,17 @@ def predict_to_file(
             model, source, column, chunk_rows, encoding, jobs, explain, min_confidence, finish,
             keep, input_format, delimiter,
         ):  # fmt: skip
-            _write(writer, prepared)
+            write_prepared(writer, prepared)
             summary.add(counts)
             if on_chunk:
                 on_chunk(counts.rows)
         if not writer.started:
-            _write(writer, finish(empty_predictions(model, explain, min_confidence, keep))[0])
+            write_prepared(writer, finish(empty_predictions(model, explain, min_confidence, keep))[0])
     return summary
 
 
-def _write(writer, prepared: pd.DataFrame | EncodedChunk) -> None:
+def write_prepared(writer, prepared: pd.DataFrame | EncodedChunk) -> None:
+    """Write one prepared chunk: a frame, or a chunk already encoded by a worker."""
     if isinstance(prepared, EncodedChunk):
         writer.write_encoded(prepared)
     else:
@@ -245,7 +259,7 @@ def empty_predictions(
     keep: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """The output of no rows: every column (the kept ones too), with its type, and nothing in it."""
-    fitted = _model_from_file(str(model), explain=explain) if isinstance(model, (str, Path)) else model
+    fitted = load_predictor_cached(str(model), explain=explain) if isinstance(model, (str, Path)) else model
     empty = pd.DataFrame({name: [] for name in ("id", TEXT_COLUMN, *keep)}, dtype=object)
     return with_kept(predict_frame(fitted, empty, explain, min_confidence), empty)
 
@@ -296,7 +310,7 @@ def predict_page(
 
     Reading is cheap next to predicting, so the total is exact without predicting every row.
     """
-    fitted = _model_from_file(str(model), explain=explain) if isinstance(model, (str, Path)) else model
+    fitted = load_predictor_cached(str(model), explain=explain) if isinstance(model, (str, Path)) else model
     chunks = iter_headlines(source, column=column, encoding=encoding, keep=keep,
                             input_format=input_format, delimiter=delimiter)  # fmt: skip
     first = next(chunks, None)

@@ -7,7 +7,7 @@ one loaded model). Rows are predicted by `classifier.model.heads` and encoded by
 that write `headlines predict`'s output (`classifier.predict.stream.encode_predictions`, `classifier.io.writers`).
 
 May import: classifier.config, classifier.errors, classifier.model.heads, classifier.predict.stream,
-classifier.io.writers and the package's version, and the packages of the `serve` extra (fastapi, uvicorn, prometheus-client,
+classifier.io.writers, classifier.io.formats (row ids) and the package's version, and the packages of the `serve` extra (fastapi, uvicorn, prometheus-client,
 fastapi-offline). Never classifier.cli: the `serve` command is a thin wrapper over `run_server`.
 No route opens or writes a file a client names; the server writes only the metrics files of
 forked workers, in a temporary folder of its own.

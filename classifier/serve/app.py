@@ -32,6 +32,17 @@ from classifier.serve.schemas import (
     Problem,
 )
 
+__all__ = [
+    "ANSWERS",
+    "DESCRIPTION",
+    "PAGE_HEADERS",
+    "PROBLEMS",
+    "REQUEST_BODY",
+    "create_app",
+    "log",
+    "model_card",
+]
+
 log = logging.getLogger("headlines.serve")
 
 # The page runs only its own script and style, talks only to this server, and is never framed.

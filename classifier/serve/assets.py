@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
+__all__ = ["DOCS_FILES", "PAGE_FILES", "Asset", "load_assets"]
+
 PAGE_FILES = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",

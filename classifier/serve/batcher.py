@@ -25,6 +25,8 @@ from classifier.io.writers import TableWriter
 from classifier.model.heads import HeadlineModel, predict_frame
 from classifier.predict.stream import encode_predictions
 
+__all__ = ["MAX_BATCH_ROWS", "Answer", "Batcher", "Job"]
+
 MAX_BATCH_ROWS = 20_000  # rows taken off the queue for one turn of the thread
 
 

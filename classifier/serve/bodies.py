@@ -19,9 +19,27 @@ import pandas as pd
 from pydantic import ValidationError
 
 from classifier.config import ID_COLUMN, TEXT_COLUMN
+from classifier.io.formats import row_ids
 from classifier.serve.limits import Limits
 from classifier.serve.problems import RequestProblem, validation_problem
 from classifier.serve.schemas import PredictRequest
+
+__all__ = [
+    "ACCEPTED",
+    "ANSWER_TYPES",
+    "DELIMITED_TYPES",
+    "JSON_TYPES",
+    "MEDIA_TYPE_OF",
+    "TEXT_TYPES",
+    "Headlines",
+    "answer_format",
+    "decode",
+    "media_type",
+    "read_delimited",
+    "read_headlines",
+    "read_json",
+    "read_lines",
+]
 
 JSON_TYPES = ("application/json",)
 DELIMITED_TYPES = {"text/csv": ",", "application/csv": ",", "text/tab-separated-values": "\t"}
@@ -128,7 +146,7 @@ def read_json(body: bytes, limits: Limits) -> Headlines:
         raise validation_problem(exc.errors(include_url=False, include_input=False)) from None
     texts = request.headlines
     _check_encodable(texts)
-    ids = [str(i) for i in range(1, len(texts) + 1)]
+    ids = row_ids(len(texts))
     return Headlines(ids, texts, request.explain, request.min_confidence)
 
 
@@ -173,7 +191,7 @@ def read_lines(text: str, limits: Limits) -> Headlines:
     texts = [line.rstrip("\r\n") for line in io.StringIO(text, newline="")]
     if len(texts) > limits.max_headlines:
         raise _too_many(len(texts), limits)
-    return Headlines([str(i) for i in range(1, len(texts) + 1)], texts)
+    return Headlines(row_ids(len(texts)), texts)
 
 
 def read_delimited(text: str, sep: str, column: str | None, limits: Limits) -> Headlines:
@@ -198,10 +216,7 @@ def read_delimited(text: str, sep: str, column: str | None, limits: Limits) -> H
     if len(frame) > limits.max_headlines:
         raise _too_many(len(frame), limits)
     texts = frame[wanted].fillna("").astype(str).tolist()
-    if ID_COLUMN in frame.columns:
-        ids = frame[ID_COLUMN].astype(str).tolist()
-    else:
-        ids = [str(i) for i in range(1, len(texts) + 1)]
+    ids = frame[ID_COLUMN].astype(str).tolist() if ID_COLUMN in frame.columns else row_ids(len(texts))
     return Headlines(ids, texts)
 
 

@@ -21,6 +21,8 @@ from classifier.serve.limits import Limits
 from classifier.serve.metrics import Metrics
 from classifier.serve.problems import RequestProblem, problem_response
 
+__all__ = ["LOOPBACK_NAMES", "SECURITY_HEADERS", "Guard", "host_name"]
+
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 

@@ -12,6 +12,8 @@ from classifier.config import (
     SERVE_MAX_HEADLINES,
 )
 
+__all__ = ["Limits"]
+
 
 @dataclass(frozen=True)
 class Limits:

@@ -12,6 +12,8 @@ import os
 
 from classifier.serve.problems import KIND_BY_STATUS
 
+__all__ = ["BATCH_BUCKETS", "LATENCY_BUCKETS", "METHODS", "Metrics", "multiprocess"]
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 1_000, 10_000, 20_000)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -6,6 +6,8 @@ import json
 
 from starlette.responses import Response
 
+__all__ = ["KIND_BY_STATUS", "RequestProblem", "field_name", "problem_response", "validation_problem"]
+
 # The kind each refused status is counted as in the metrics (`headlines_http_errors_total{kind}`).
 KIND_BY_STATUS = {
     400: "bad_request",

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+__all__ = [
+    "EXAMPLE_HEADLINES",
+    "Health",
+    "PredictQuery",
+    "PredictRequest",
+    "PredictResponse",
+    "Prediction",
+    "Problem",
+]
+
 EXAMPLE_HEADLINES = [
     "KSE-100 plunges 2,000 points as rupee slides",
     "FO summons Afghan envoy over border remarks",

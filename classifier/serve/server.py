@@ -28,6 +28,17 @@ from classifier.serve.app import create_app
 from classifier.serve.guard import LOOPBACK_NAMES
 from classifier.serve.limits import Limits
 
+__all__ = [
+    "GIL_SWITCH_INTERVAL",
+    "RESTARTS_ALLOWED",
+    "RESTART_WINDOW",
+    "bind",
+    "is_loopback",
+    "run_server",
+    "url_of",
+    "warm",
+]
+
 # The event loop reads and answers requests while the model thread predicts; both need the GIL.
 # Python hands it over every 5 ms by default, so every answer could wait 5 ms per handover;
 # 1 ms keeps one-headline latency down under load (measured with benchmarks/serve_load.py).

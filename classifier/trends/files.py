@@ -23,6 +23,18 @@ from classifier.io.readers import detect_format, input_columns
 from classifier.io.writers import atomic_path
 from classifier.trends.summary import PERIOD, Spike, Summary, spikes_table, summarize
 
+__all__ = [
+    "EXTRAS",
+    "NUMBERS",
+    "SUMMARY_FORMATS",
+    "prediction_files",
+    "read_predictions",
+    "summarize_file",
+    "table_for_output",
+    "write_table",
+    "write_trend_report",
+]
+
 NUMBERS = ("tone", "topic_confidence")
 EXTRAS = ("topic_confidence", TEXT_COLUMN, ID_COLUMN)  # read when present: the spikes' headlines
 SUMMARY_FORMATS = (".csv", ".parquet")

@@ -13,14 +13,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import PercentFormatter
 
 from classifier.config import SPIKE_MIN_ROWS, TREND_PLOT_GROUPS
-from classifier.errors import InputError
+from classifier.errors import InputError, missing_extra
+
+try:  # matplotlib comes with the plots extra (and the eval extra)
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import PercentFormatter
+except ImportError:
+    raise missing_extra("matplotlib", "plots", "the trends plot") from None
 from classifier.trends.summary import PERIOD, TONE_MEASURE, Spike, Summary, share_interval
+
+__all__ = ["BUCKET_DAYS", "COLUMNS", "group_label", "largest_groups", "plot_trends", "save_trends_png"]
 
 COLUMNS = 3
 

@@ -41,6 +41,29 @@ from classifier.config import (
 )
 from classifier.errors import InputError
 
+__all__ = [
+    "INTERVAL_METHOD",
+    "MAD_SCALE",
+    "MISSING_GROUP",
+    "PERIOD",
+    "POSITION",
+    "ROW",
+    "TONE_MEASURE",
+    "UNCERTAIN",
+    "DateReport",
+    "Evidence",
+    "Spike",
+    "Summary",
+    "bucket_start",
+    "find_spikes",
+    "parse_dates",
+    "robust_z",
+    "share_interval",
+    "spikes_table",
+    "summarize",
+    "trailing_baseline",
+]
+
 PERIOD = "period"
 ROW = "_summary_row"  # in Summary.rows_used: the table row a row counts in
 POSITION = "_position"  # in Summary.rows_used: the row's position in Summary.source
