@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
-from sklearn.linear_model import Ridge
 
 from classifier.config import PROBABILITY_COLUMNS, TOPICS
 from classifier.data.corpus import load_corpus
@@ -14,7 +12,6 @@ from classifier.model.features import LEXICON_FEATURES
 from classifier.model.heads import (
     ModelParams,
     fit,
-    fit_tone_head,
     predict_frame,
     predict_texts,
     tone_label,
@@ -166,40 +163,6 @@ def test_tone_calibration_is_monotone_bounded_and_optional(tiny_corpus_path):
     plain = fit(frame, ModelParams(tone_calibration_folds=0))
     assert plain.tone_calibration is None
     assert plain.calibrated_tone(raw).tolist() == np.clip(raw, -1, 1).tolist()
-
-
-def _tone_problem(rows: int = 60, text_columns: int = 30, seed: int = 0):
-    """A random tone regression whose last columns play the lexicon features."""
-    rng = np.random.default_rng(seed)
-    columns = text_columns + len(LEXICON_FEATURES)
-    dense = rng.normal(size=(rows, columns)) * (rng.random((rows, columns)) < 0.3)
-    target = np.tanh(dense @ rng.normal(size=columns))
-    return sp.csr_matrix(dense), target, len(LEXICON_FEATURES)
-
-
-def test_tone_head_without_blend_is_the_plain_ridge():
-    matrix, target, _ = _tone_problem()
-    plain = Ridge(alpha=1.0).fit(matrix, target)
-    head = fit_tone_head(Ridge(alpha=1.0), matrix, target, blend=0.0)
-    np.testing.assert_allclose(head.coef_, plain.coef_)
-    np.testing.assert_allclose(head.intercept_, plain.intercept_)
-
-
-def test_full_blend_leaves_only_the_lexicon_ridge():
-    matrix, target, lexical = _tone_problem()
-    head = fit_tone_head(Ridge(alpha=1.0), matrix, target, blend=1.0)
-    assert np.all(head.coef_[:-lexical] == 0)
-    alone = Ridge(alpha=1.0).fit(matrix[:, -lexical:].toarray(), target)
-    np.testing.assert_allclose(head.predict(matrix), alone.predict(matrix[:, -lexical:].toarray()))
-
-
-def test_partial_blend_is_the_weighted_mixture_of_both_heads():
-    matrix, target, lexical = _tone_problem(seed=3)
-    full = Ridge(alpha=1.0).fit(matrix, target).predict(matrix)
-    alone = Ridge(alpha=1.0).fit(matrix[:, -lexical:].toarray(), target)
-    lexicon_only = alone.predict(matrix[:, -lexical:].toarray())
-    head = fit_tone_head(Ridge(alpha=1.0), matrix, target, blend=0.3)
-    np.testing.assert_allclose(head.predict(matrix), 0.7 * full + 0.3 * lexicon_only)
 
 
 def test_blend_reaches_the_fitted_model(tiny_corpus_path):

@@ -16,6 +16,7 @@ import skops.io as sio
 from sklearn.pipeline import FeatureUnion
 
 from classifier.config import (
+    MODEL_FORMAT_VERSION,
     MODEL_MAX_PAYLOAD_BYTES,
 )
 from classifier.errors import ModelFileError
@@ -32,6 +33,7 @@ from classifier.model.archive import (
     read_member,
     semantic_view,
 )
+from classifier.model.estimators import HeadlineVectorizer, ToneRegressor
 from classifier.model.heads import HeadlineModel
 
 __all__ = [
@@ -60,6 +62,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "builtins.int",
     "builtins.float",
     "builtins.bool",
+    "classifier.model.estimators.ToneRegressor",
     "classifier.model.features.LexiconFeatures",
     "classifier.model.tokens.normalise",
     "classifier.model.tokens.word_stems",
@@ -119,11 +122,45 @@ def _unpack_vocabularies(features: FeatureUnion, vocabularies: dict[str, str]) -
     return features
 
 
-def _calibration(table) -> np.ndarray | None:
-    table = np.asarray(table, dtype=np.float64)
-    if table.ndim != 2 or table.shape[0] != 2:
+def _check_fitted_parts(model: HeadlineModel) -> None:
+    """Raise ValueError when the loaded parts do not fit together (an edited payload)."""
+    calibration = np.asarray(model.tone_head_.calibration_, dtype=np.float64)
+    if calibration.ndim != 2 or calibration.shape[0] != 2:
         raise ValueError("tone calibration must be two rows")
-    return table if table.shape[1] else None
+    if not isinstance(model.tone_head_, ToneRegressor) or sorted(model.topics_) != sorted(model.topics):
+        raise ValueError("the heads do not match")
+
+
+def card_versions() -> dict:
+    """What every card says of how the model was made: format, package, scikit-learn, Python, when."""
+    import platform
+    from datetime import datetime, timezone
+
+    from classifier import __version__
+    from classifier.config import MODEL_FORMAT
+
+    return {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "package_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "python_version": platform.python_version(),
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def basic_card(model: HeadlineModel) -> dict:
+    """The card of a model fitted in Python rather than by `headlines train`: versions and knobs, no data."""
+    return {
+        **card_versions(),
+        "topics": list(model.topics_),
+        "tone": {"label_threshold": model.tone_threshold_},
+        "data": {"path": None, "sha256": None, "rows": None, "topic_counts": {}, "tone_counts": {}},
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
+        "metrics": {},
+        "intended_use": "Fitted in Python with HeadlineModel.fit; see the project's README.",
+        "limitations": "No held-out figures recorded; measure with classifier.evaluate.",
+    }
 
 
 def card_path(model_path: str | Path) -> Path:
@@ -143,14 +180,11 @@ def save_model(model: HeadlineModel, path: str | Path) -> Path:
             "topic_head": model.topic_head,
             "tone_features": model.tone_features,
             "tone_head": model.tone_head,
-            "lexicon_weight": model.lexicon_weight,
-            # an empty array stands for "no calibration", so the payload holds only trusted types
-            "tone_calibration": np.zeros((2, 0))
-            if model.tone_calibration is None
-            else model.tone_calibration,
+            "topics": list(model.topics_),
+            "tone_threshold": float(model.tone_threshold_),
         }
     )
-    card = {**model.card, "payload_sha256": hashlib.sha256(payload).hexdigest()}
+    card = {**(model.card or basic_card(model)), "payload_sha256": hashlib.sha256(payload).hexdigest()}
     runtime = model.runtime()
     runtime_data = runtime.to_bytes() if runtime is not None else None
     if runtime_data is not None:
@@ -165,7 +199,7 @@ def save_model(model: HeadlineModel, path: str | Path) -> Path:
         if model.semantic is not None:
             archive.writestr(SEMANTIC_NAME, model.semantic.table.data, compress_type=zipfile.ZIP_STORED)
     with atomic_path(card_path(path)) as tmp:
-        tmp.write_text(card_markdown(model.card), encoding="utf-8")
+        tmp.write_text(card_markdown(card), encoding="utf-8")
     return card_path(path)
 
 
@@ -177,7 +211,9 @@ def card_markdown(card: dict) -> str:
         "",
         f"- Created (UTC): {card['created_utc']}",
         f"- Package {card['package_version']}, scikit-learn {card['sklearn_version']}, Python {card['python_version']}",
-        f"- Training data: `{data['path']}`, {data['rows']} rows, sha256 `{data['sha256']}`",
+        f"- Training data: `{data['path']}`, {data['rows']} rows, sha256 `{data['sha256']}`"
+        if data.get("path")
+        else "- Training data: fitted in Python (HeadlineModel.fit); no file recorded",
         f"- Topic counts: {json.dumps(data['topic_counts'])}",
         f"- Tone counts: {json.dumps(data['tone_counts'])}",
         f"- Parameters: {json.dumps(card['params'])}",
@@ -281,15 +317,24 @@ def load_model(path: str | Path, allow_pickle: bool = False) -> HeadlineModel:
     except Exception as exc:  # noqa: BLE001 (skops raises many types on a corrupt payload)
         raise ModelFileError(f"{path}: damaged model payload ({type(exc).__name__}: {exc})") from None
     try:
-        return HeadlineModel(
-            features=_unpack_vocabularies(parts["features"], parts["vocabularies"]),
-            topic_head=parts["topic_head"],
-            tone_features=parts["tone_features"],
-            tone_head=parts["tone_head"],
-            lexicon_weight=float(parts["lexicon_weight"]),
-            tone_calibration=_calibration(parts["tone_calibration"]),
-            card=card,
-            semantic=semantic,
+        names = set(HeadlineModel._get_param_names())
+        params = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in card.get("params", {}).items() if k in names
+        }
+        model = HeadlineModel(**params)
+        vectorizer = HeadlineVectorizer(model.word_ngrams, model.subwords, model.char_ngrams, model.min_df,
+                                        model.semantic_weight, model.semantic_table)  # fmt: skip
+        vectorizer.union_ = _unpack_vocabularies(parts["features"], parts["vocabularies"])
+        vectorizer.semantic_ = semantic
+        model.vectorizer_, model.topic_head_, model.lexicon_ = (
+            vectorizer,
+            parts["topic_head"],
+            parts["tone_features"],
         )
+        model.tone_head_, model.classes_ = parts["tone_head"], parts["topic_head"].classes_
+        model.topics_, model.tone_threshold_ = tuple(parts["topics"]), float(parts["tone_threshold"])
+        model.card = card
+        _check_fitted_parts(model)
+        return model
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ModelFileError(f"{path}: model payload lacks its parts") from None

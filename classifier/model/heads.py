@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import clone
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import KFold
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
+from sklearn.utils.validation import check_is_fitted
 
 from classifier.config import (
     CHAR_NGRAMS,
@@ -26,26 +25,29 @@ from classifier.config import (
     TONE_CALIBRATION_FOLDS,
     TONE_COLUMN,
     TONE_LEXICON_BLEND,
+    TONE_THRESHOLD,
     TOPIC_C,
     TOPIC_CLASS_WEIGHT,
     TOPIC_COLUMN,
+    TOPICS,
     WORD_NGRAMS,
 )
-from classifier.model.features import LexiconFeatures, build_text_features
+from classifier.io.readers import headline_texts
+from classifier.model.estimators import HeadlineVectorizer, ToneRegressor, calibrate
+from classifier.model.features import LexiconFeatures
 
 # In-memory prediction lives in classifier.model.inference (no scikit-learn needed); re-exported here.
 from classifier.model.inference import classify, predict_frame, predict_texts
-from classifier.model.runtime import (  # noqa: F401  (re-exported)
+from classifier.model.runtime import (
     LEXICON_FEATURES,
     UNCERTAIN,
     Runtime,
     WordView,
-    prediction_columns,
     tone_labels,
 )
-from classifier.model.semantic import SemanticView, load_table
+from classifier.model.semantic import SemanticView
 from classifier.model.tokens import ChunkTokens, tokenise_chunk
-from classifier.model.vectorize import CompiledFeatures, compile_features
+from classifier.model.vectorize import CompiledFeatures
 
 __all__ = [
     "UNCERTAIN",
@@ -53,8 +55,7 @@ __all__ = [
     "ModelParams",
     "classify",
     "fit",
-    "fit_tone_calibration",
-    "fit_tone_head",
+    "model_from_params",
     "predict_frame",
     "predict_texts",
     "tone_label",
@@ -90,106 +91,293 @@ class ModelParams:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
-@dataclass
-class HeadlineModel:
-    """A fitted model: shared text features feed both heads; lexicon features feed only the tone head."""
+class HeadlineModel(ClassifierMixin, BaseEstimator):
+    """Topic and tone of news headlines: shared text features, a topic head and a tone head.
 
-    features: FeatureUnion
-    topic_head: LogisticRegression
-    tone_features: LexiconFeatures
-    tone_head: Ridge
-    lexicon_weight: float = LEXICON_WEIGHT
-    # Isotonic map from the tone head's raw score to the expected human tone: row 0 raw scores,
-    # row 1 calibrated values, interpolated linearly between them (None: clip only).
-    tone_calibration: np.ndarray | None = None
-    card: dict = field(default_factory=dict)
-    # Pooled static token vectors beside the TF-IDF views (None: no semantic view).
-    semantic: SemanticView | None = None
-    _compiled: CompiledFeatures | None = field(default=None, init=False, repr=False, compare=False)
-    _runtime: Runtime | None = field(default=None, init=False, repr=False, compare=False)
-    _explain_names: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False,
-                                                                  compare=False)  # fmt: skip
+    A scikit-learn estimator: the parameters below are stored by ``__init__`` (``get_params``,
+    ``set_params``, ``clone`` and ``GridSearchCV`` work), ``fit`` returns the model, and fitted
+    parts end in ``_``: ``vectorizer_`` (word and stem TF-IDF views plus the semantic view),
+    ``topic_head_`` (logistic regression), ``lexicon_`` (lexicon features for the tone head) and
+    ``tone_head_`` (a `ToneRegressor`: ridge, lexicon share, isotonic calibration). The topic
+    order of the outputs and the tone thresholds are stored with the model (``topics_``,
+    ``tone_threshold_``). ``card`` holds what a model file says about it (data, figures).
+
+    Parameters
+    ----------
+    word_ngrams, subwords, char_ngrams, min_df, semantic_weight, semantic_table
+        The text features (see `HeadlineVectorizer`).
+    topic_c : float
+        Inverse regularisation strength of the topic head.
+    topic_class_weight : {"balanced", None}
+        Class weights of the topic head.
+    tone_alpha, tone_lexicon_blend, tone_calibration_folds
+        The tone head (see `ToneRegressor`).
+    lexicon_weight : float
+        Scale of the lexicon features against the text features in the tone head.
+    seed : int
+        Seed of every random choice in fitting.
+    tone_threshold : float
+        Tone scores beyond +-this are labelled positive or negative.
+
+    Examples
+    --------
+    >>> from classifier import HeadlineModel
+    >>> texts = ["Rupee slides against dollar", "Troops trade fire across border",
+    ...          "FM meets Chinese envoy", "Police arrest four in Karachi raid", "Film wins award"] * 4
+    >>> topics = ["markets", "conflict", "diplomacy", "security", "other"] * 4
+    >>> tones = [-0.5, -1.0, 0.5, -0.5, 1.0] * 4
+    >>> model = HeadlineModel(semantic_weight=0, tone_calibration_folds=0).fit(texts, topics, tones)
+    >>> model.predict(["Rupee slides again"])["topic"].tolist()
+    ['markets']
+    >>> model.predict_proba(["Rupee slides again"]).shape
+    (1, 5)
+    """
+
+    def __init__(self, word_ngrams=WORD_NGRAMS, subwords=SUBWORDS, char_ngrams=CHAR_NGRAMS, min_df=MIN_DF,
+                 topic_c=TOPIC_C, topic_class_weight=TOPIC_CLASS_WEIGHT, tone_alpha=TONE_ALPHA,
+                 lexicon_weight=LEXICON_WEIGHT, tone_lexicon_blend=TONE_LEXICON_BLEND,
+                 tone_calibration_folds=TONE_CALIBRATION_FOLDS, semantic_weight=SEMANTIC_WEIGHT,
+                 semantic_table=str(SEMANTIC_TABLE), seed=SEED, tone_threshold=TONE_THRESHOLD):  # fmt: skip
+        self.word_ngrams = word_ngrams
+        self.subwords = subwords
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.topic_c = topic_c
+        self.topic_class_weight = topic_class_weight
+        self.tone_alpha = tone_alpha
+        self.lexicon_weight = lexicon_weight
+        self.tone_lexicon_blend = tone_lexicon_blend
+        self.tone_calibration_folds = tone_calibration_folds
+        self.semantic_weight = semantic_weight
+        self.semantic_table = semantic_table
+        self.seed = seed
+        self.tone_threshold = tone_threshold
+
+    # Fitting
+
+    def fit(self, texts, topics, tones=None) -> HeadlineModel:
+        """Fit the text features and both heads.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Headlines.
+        topics : sequence of str
+            Each headline's topic (diplomacy, security, conflict, markets, other).
+        tones : sequence of float, optional
+            Each headline's tone in [-1, 1]; without it the tone head learns a constant 0.
+
+        Returns
+        -------
+        HeadlineModel
+            The fitted model itself.
+        """
+        texts = headline_texts(texts)
+        topics = np.asarray(topics)
+        tones = np.zeros(len(texts)) if tones is None else np.asarray(tones, dtype=np.float64)
+        if not len(texts) == len(topics) == len(tones):
+            raise ValueError(
+                f"{len(texts)} texts, {len(topics)} topics and {len(tones)} tones: one of each a row"
+            )
+        self._clear_caches()
+        self.vectorizer_ = HeadlineVectorizer(self.word_ngrams, self.subwords, self.char_ngrams, self.min_df,
+                                              self.semantic_weight, self.semantic_table).fit(texts)  # fmt: skip
+        tokens = tokenise_chunk(texts)
+        matrix = self.vectorizer_.transform(texts, tokens)
+        self.topic_head_ = LogisticRegression(C=self.topic_c, class_weight=self.topic_class_weight, max_iter=3000,
+                                              random_state=self.seed).fit(matrix, topics)  # fmt: skip
+        self.classes_ = self.topic_head_.classes_
+        self.lexicon_ = LexiconFeatures().fit(texts)
+        self.tone_head_ = ToneRegressor(self.tone_alpha, len(LEXICON_FEATURES), self.tone_lexicon_blend,
+                                        self.tone_calibration_folds, self.seed)  # fmt: skip
+        self.tone_head_.fit(self.tone_matrix(matrix, texts, tokens), tones)
+        self.topics_ = tuple(t for t in TOPICS if t in set(self.classes_)) + tuple(
+            str(c) for c in self.classes_ if c not in TOPICS
+        )
+        self.tone_threshold_ = float(self.tone_threshold)
+        if not hasattr(self, "card"):
+            self.card = {}
+        return self
+
+    # Predicting
+
+    def predict(self, texts, explain: int = 0, min_confidence: float | None = None) -> pd.DataFrame:
+        """Topic, runner-up, probabilities, tone and its label for each headline, as a DataFrame.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Headlines; blank ones get a row of empty predictions.
+        explain : int
+            Also list the `explain` terms that moved each row's topic and tone most.
+        min_confidence : float, optional
+            A topic whose probability is below it becomes "uncertain".
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row a headline, columns `classifier.config.PREDICTION_COLUMNS` (and the reasons).
+        """
+        return predict_texts(self, texts, explain=explain, min_confidence=min_confidence)
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """Topic probabilities, one column a class of ``classes_`` (scikit-learn's order)."""
+        check_is_fitted(self, "topic_head_")
+        tokens = tokenise_chunk(headline_texts(texts))
+        proba, _, _ = self._scores(tokens)
+        order = [list(self.topics_).index(str(c)) for c in self.classes_]
+        return proba[:, order]
+
+    def score_tone(self, texts) -> np.ndarray:
+        """Tone scores in [-1, 1], one a headline."""
+        check_is_fitted(self, "tone_head_")
+        _, tone, _ = self._scores(tokenise_chunk(headline_texts(texts)))
+        return tone
+
+    def score(self, texts, topics, sample_weight=None) -> float:
+        """Topic accuracy on labelled headlines (what `GridSearchCV` maximises by default)."""
+        from sklearn.metrics import accuracy_score
+
+        return float(accuracy_score(topics, self.predict(texts)["topic"], sample_weight=sample_weight))
+
+    def _scores(self, tokens: ChunkTokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        runtime = self.runtime()
+        if runtime is not None:
+            return runtime.scores(tokens)
+        texts = [""] * tokens.n_texts  # the views read the tokens; texts only size the chunk
+        matrix = self.text_matrix(texts, tokens)
+        order = [self.topics.index(t) for t in self.topics_]
+        proba = self.topic_head_.predict_proba(matrix)[:, order]
+        tone = self.tone_head_.predict(self.tone_matrix(matrix, texts, tokens))
+        from classifier.model.known_words import known_word_counts
+
+        return proba, tone, known_word_counts(self, tokens)
+
+    # Saving
+
+    def save(self, path) -> None:
+        """Write the model to a file (a zip of plain arrays, a JSON card and a skops payload)."""
+        from classifier.model.files import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path, allow_pickle: bool = False) -> HeadlineModel:
+        """Read a model file; foreign, edited, truncated or other-version files are refused."""
+        from classifier.model.files import load_model
+
+        return load_model(path, allow_pickle=allow_pickle)
+
+    # The parts, by the names the rest of the package reads them
+
+    @property
+    def features(self) -> FeatureUnion:
+        """The fitted TF-IDF views (a FeatureUnion)."""
+        return self.vectorizer_.union_
+
+    @property
+    def semantic(self) -> SemanticView | None:
+        """The semantic view, or None."""
+        return self.vectorizer_.semantic_
+
+    @property
+    def topic_head(self) -> LogisticRegression:
+        return self.topic_head_
+
+    @property
+    def tone_head(self) -> ToneRegressor:
+        return self.tone_head_
+
+    @property
+    def tone_features(self) -> LexiconFeatures:
+        return self.lexicon_
+
+    @property
+    def tone_calibration(self) -> np.ndarray | None:
+        """The tone head's isotonic map (rows: raw scores, calibrated values), or None."""
+        calibration = self.tone_head_.calibration_
+        return calibration if calibration.shape[1] else None
+
+    @property
+    def topics(self) -> list[str]:
+        """Topic labels in the order of the topic head's rows."""
+        return [str(c) for c in self.topic_head_.classes_]
+
+    def _clear_caches(self) -> None:
+        for name in ("_compiled", "_runtime", "_explain_names", "_known_vocabularies"):
+            self.__dict__.pop(name, None)
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        for name in ("_compiled", "_runtime", "_explain_names", "_known_vocabularies"):
+            state.pop(name, None)
+        return state
 
     def text_matrix(self, texts: list[str], tokens: ChunkTokens | None = None) -> sp.csr_matrix:
         """The shared text features: the compiled TF-IDF views, then the semantic view's columns."""
-        if self.semantic is None:
-            return self.compiled_features().transform(texts, tokens)
-        tokens = tokenise_chunk(texts) if tokens is None else tokens
-        tfidf = self.compiled_features().transform(texts, tokens)
-        return sp.hstack([tfidf, sp.csr_matrix(self.semantic.transform_tokens(tokens))], format="csr")
+        return self.vectorizer_.transform(texts, tokens)
 
     def feature_names(self) -> np.ndarray:
         """Names of the shared text features, in column order (semantic columns `semantic:i`)."""
-        names = list(self.features.get_feature_names_out())
-        if self.semantic is not None:
-            names += self.semantic.feature_names()
-        return np.asarray(names, dtype=object)
+        return self.vectorizer_.get_feature_names_out()
 
     def compiled_features(self) -> CompiledFeatures:
         """The feature union compiled to array lookups, built on first use and kept."""
-        if self._compiled is None:
-            self._compiled = compile_features(self.features)
-        return self._compiled
+        return self.vectorizer_.compiled()
 
     def explain_names(self) -> tuple[np.ndarray, np.ndarray]:
         """Readable names of the topic head's inputs and of the tone head's, built on first use and kept."""
-        if self._explain_names is None:
+        if "_explain_names" not in self.__dict__:
             from classifier.model.explain import readable_names, tone_feature_names
 
             text = readable_names(self.feature_names())
-            self._explain_names = (text, tone_feature_names(self, text))
-        return self._explain_names
+            self.__dict__["_explain_names"] = (text, tone_feature_names(self, text))
+        return self.__dict__["_explain_names"]
 
     def prepare(self) -> HeadlineModel:
         """Build every lookup table prediction uses now (before forking, so workers share them)."""
         self.compiled_features()
-        self.tone_features.lookup_tables()
+        self.lexicon_.lookup_tables()
         self.runtime()
         return self
 
     def runtime(self) -> Runtime | None:
         """The prediction part as plain arrays (built on first use and kept); None if a view is not compiled."""
-        if self._runtime is None:
+        if self.__dict__.get("_runtime") is None:
             views = self.compiled_features().views
             if not all(isinstance(v, WordView) for v in views):
                 return None
-            index, valences, flags = self.tone_features.lookup_tables()
-            self._runtime = Runtime(
+            index, valences, flags = self.lexicon_.lookup_tables()
+            self.__dict__["_runtime"] = Runtime(
                 views=tuple(views),
                 lexicon_words=tuple(sorted(index, key=index.__getitem__)),
                 lexicon_valences=valences,
                 lexicon_flags=flags,
-                negation_window=int(self.tone_features.negation_window),
+                negation_window=int(self.lexicon_.negation_window),
                 lexicon_weight=float(self.lexicon_weight),
                 topics=tuple(self.topics),
-                topic_coef=np.asarray(self.topic_head.coef_, dtype=np.float64),
-                topic_intercept=np.asarray(self.topic_head.intercept_, dtype=np.float64),
-                tone_coef=np.asarray(self.tone_head.coef_, dtype=np.float64),
-                tone_intercept=float(self.tone_head.intercept_),
+                topic_coef=np.asarray(self.topic_head_.coef_, dtype=np.float64),
+                topic_intercept=np.asarray(self.topic_head_.intercept_, dtype=np.float64),
+                tone_coef=np.asarray(self.tone_head_.coef_, dtype=np.float64),
+                tone_intercept=float(self.tone_head_.intercept_),
                 tone_calibration=self.tone_calibration,
+                output_topics=tuple(getattr(self, "topics_", TOPICS)),
+                tone_threshold=float(getattr(self, "tone_threshold_", self.tone_threshold)),
                 semantic=self.semantic,
             )
-        return self._runtime
+        return self.__dict__["_runtime"]
 
     def tone_matrix(
         self, text_matrix: sp.spmatrix, texts: list[str], tokens: ChunkTokens | None = None
     ) -> sp.csr_matrix:
         """The tone head's input: the shared text features plus the weighted lexicon features."""
         tokens = tokenise_chunk(texts) if tokens is None else tokens
-        lexical = self.tone_features.transform_tokens(tokens) * self.lexicon_weight
+        lexical = self.lexicon_.transform_tokens(tokens) * self.lexicon_weight
         return sp.hstack([text_matrix, sp.csr_matrix(lexical)], format="csr")
 
     def calibrated_tone(self, raw: np.ndarray) -> np.ndarray:
-        """The tone score in [-1, 1]: the raw linear score through the fitted isotonic map."""
-        raw = np.asarray(raw, dtype=np.float64)
-        if self.tone_calibration is None:
-            return np.clip(raw, -1.0, 1.0)
-        return np.interp(raw, self.tone_calibration[0], self.tone_calibration[1])
-
-    @property
-    def topics(self) -> list[str]:
-        """Topic labels in the order of the probability columns."""
-        return [str(c) for c in self.topic_head.classes_]
+        """The tone score in [-1, 1]: a raw linear score through the fitted isotonic map."""
+        return calibrate(np.asarray(raw, dtype=np.float64), self.tone_head_.calibration_)
 
 
 def tone_label(score: float) -> str:
@@ -197,81 +385,12 @@ def tone_label(score: float) -> str:
     return str(tone_labels(np.asarray([score]))[0])
 
 
+def model_from_params(params: ModelParams | None = None) -> HeadlineModel:
+    """An unfitted model with the knobs of `params`."""
+    return HeadlineModel(**asdict(params or ModelParams()))
+
+
 def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel:
-    """Fit features and both heads on labelled rows (columns headline, topic, tone)."""
-    params = params or ModelParams()
-    features = build_text_features(params.word_ngrams, params.subwords, params.char_ngrams, params.min_df)
-    texts = frame[TEXT_COLUMN].astype(str).tolist()
-    matrix = features.fit_transform(texts)
-    semantic = None
-    if params.semantic_weight > 0:
-        semantic = SemanticView(_shared_table(params.semantic_table), params.semantic_weight)
-        matrix = sp.hstack([matrix, sp.csr_matrix(semantic.transform(texts))], format="csr")
-    topic_head = LogisticRegression(
-        C=params.topic_c, class_weight=params.topic_class_weight, max_iter=3000, random_state=params.seed
-    )
-    topic_head.fit(matrix, frame[TOPIC_COLUMN].to_numpy())
-    model = HeadlineModel(
-        features=features,
-        topic_head=topic_head,
-        tone_features=LexiconFeatures().fit(texts),
-        tone_head=Ridge(alpha=params.tone_alpha, random_state=params.seed),
-        lexicon_weight=params.lexicon_weight,
-        semantic=semantic,
-    )
-    tone_input = model.tone_matrix(matrix, texts)
-    tone = frame[TONE_COLUMN].to_numpy(dtype=float)
-    fit_tone_head(model.tone_head, tone_input, tone, params.tone_lexicon_blend)
-    if params.tone_calibration_folds >= 2 and len(tone) >= 2 * params.tone_calibration_folds:
-        model.tone_calibration = fit_tone_calibration(model.tone_head, tone_input, tone, params)
-    return model
-
-
-_TABLES: dict[str, object] = {}
-
-
-def _shared_table(path: str):
-    """A vector table read once per process (cross-validation fits many models from it)."""
-    if path not in _TABLES:
-        _TABLES[path] = load_table(path)
-    return _TABLES[path]
-
-
-def fit_tone_head(head: Ridge, tone_input: sp.csr_matrix, tone: np.ndarray, blend: float) -> Ridge:
-    """Fit the tone head, then mix in a ridge on the lexicon columns alone at weight `blend`.
-
-    Both are linear in the same input, so the mixture is one linear head: explanations and the
-    compiled prediction path see a single set of weights. The lexicon columns are the last
-    ones of `tone_input` (see `HeadlineModel.tone_matrix`).
-    """
-    head.fit(tone_input, tone)
-    if blend > 0:
-        lexical = len(LEXICON_FEATURES)
-        alone = clone(head).fit(tone_input[:, -lexical:].toarray(), tone)
-        coef = (1.0 - blend) * head.coef_
-        coef[-lexical:] += blend * alone.coef_
-        head.coef_ = coef
-        head.intercept_ = (1.0 - blend) * head.intercept_ + blend * alone.intercept_
-    return head
-
-
-def fit_tone_calibration(
-    tone_head: Ridge, tone_input: sp.csr_matrix, tone: np.ndarray, params: ModelParams
-) -> np.ndarray:
-    """Learn the isotonic map from raw tone scores to human tone on out-of-fold predictions.
-
-    A ridge head shrinks its scores toward the mean; mapping them through what the held-out rows
-    actually scored makes the score calibrated (rows scored s average a human tone of about s), and
-    bounded in [-1, 1]. The text features are shared across folds; only the head is refitted.
-    """
-    folds = KFold(params.tone_calibration_folds, shuffle=True, random_state=params.seed)
-    held_out = np.zeros(len(tone), dtype=np.float64)
-    for train, test in folds.split(tone_input):
-        head = fit_tone_head(clone(tone_head), tone_input[train], tone[train], params.tone_lexicon_blend)
-        held_out[test] = head.predict(tone_input[test])
-    iso = IsotonicRegression(y_min=-1.0, y_max=1.0, out_of_bounds="clip").fit(held_out, tone)
-    # Isotonic regression is a staircase: whole ranges of scores share one value, which throws
-    # away their order. Interpolating between the centres of the steps keeps it strictly rising.
-    steps = pd.DataFrame({"x": iso.X_thresholds_, "y": iso.y_thresholds_})
-    centres = steps.groupby((steps["y"].diff() != 0).cumsum()).agg(x=("x", "mean"), y=("y", "first"))
-    return np.vstack([centres["x"].to_numpy(), centres["y"].to_numpy()]).astype(np.float64)
+    """Fit a model on labelled rows (columns headline, topic, tone) with the knobs of `params`."""
+    return model_from_params(params).fit(frame[TEXT_COLUMN].astype(str).tolist(), frame[TOPIC_COLUMN].to_numpy(),
+                                         frame[TONE_COLUMN].to_numpy(dtype=float))  # fmt: skip

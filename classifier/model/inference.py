@@ -83,9 +83,8 @@ def _predict_kept(model: HeadlineModel | Runtime, kept: list[str], rows: np.ndar
         order = [model.topics.index(t) for t in TOPICS]
         matrix = model.text_matrix(kept, tokens)
         proba = model.topic_head.predict_proba(matrix)[:, order]
-        raw = model.tone_head.predict(model.tone_matrix(matrix, kept, tokens))
-        columns = prediction_columns(proba, model.calibrated_tone(raw), known_word_counts(model, tokens),
-                                     TOPICS, min_confidence)  # fmt: skip
+        tone = model.tone_head.predict(model.tone_matrix(matrix, kept, tokens))  # calibrated already
+        columns = prediction_columns(proba, tone, known_word_counts(model, tokens), TOPICS, min_confidence)
     for name, values in columns.items():
         out[name][rows] = values
     if explain:

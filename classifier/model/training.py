@@ -5,17 +5,11 @@ that fits then scores held-out rows is `classifier.workflows.train`."""
 from __future__ import annotations
 
 import math
-import platform
-from datetime import datetime, timezone
 
 import pandas as pd
-import sklearn
 from sklearn.model_selection import GroupKFold, StratifiedKFold, train_test_split
 
-from classifier import __version__
 from classifier.config import (
-    MODEL_FORMAT,
-    MODEL_FORMAT_VERSION,
     TONE_COLUMN,
     TONE_THRESHOLD,
     TONE_VALUES,
@@ -149,13 +143,10 @@ def explain_out_of_fold(
 def build_card(data: Labelled, params: ModelParams, metrics: dict) -> dict:
     """Everything a reader needs to trust or reproduce a model: versions, data, labels, figures."""
     frame = data.frame
+    from classifier.model.files import card_versions
+
     return {
-        "format": MODEL_FORMAT,
-        "format_version": MODEL_FORMAT_VERSION,
-        "package_version": __version__,
-        "sklearn_version": sklearn.__version__,
-        "python_version": platform.python_version(),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **card_versions(),
         "topics": list(TOPICS),
         "tone": {"values": list(TONE_VALUES), "label_threshold": TONE_THRESHOLD},
         "data": {
