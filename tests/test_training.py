@@ -8,8 +8,7 @@ import sklearn
 from classifier import __version__
 from classifier.config import TOPICS
 from classifier.data.corpus import load_corpus
-from classifier.model import training
-from classifier.model.heads import ModelParams, predict_texts
+from classifier.model.heads import HeadlineModel, ModelParams, predict_texts
 from classifier.model.training import holdout_split, out_of_fold_predictions
 
 
@@ -42,22 +41,23 @@ def test_grouped_out_of_fold_never_predicts_a_group_it_was_fitted_on(tiny_corpus
     groups = pd.Series([f"batch{i // 5}" for i in range(len(frame))])
     group_of = dict(zip(frame["headline"], groups, strict=True))
     fitted, predicted = [], []
-    real_fit, real_predict = training.fit, training.predict_texts
+    real_fit, real_predict = HeadlineModel.fit, HeadlineModel.predict
 
-    def recording_fit(part, params):
-        fitted.append({group_of[text] for text in part["headline"]})
-        return real_fit(part, params)
+    def recording_fit(self, texts, topics, tones=None):
+        fitted.append({group_of[text] for text in texts})
+        return real_fit(self, texts, topics, tones)
 
-    def recording_predict(model, texts, **options):
+    def recording_predict(self, texts, **options):
         predicted.append({group_of[text] for text in texts})
-        return real_predict(model, texts, **options)
+        return real_predict(self, texts, **options)
 
-    monkeypatch.setattr(training, "fit", recording_fit)
-    monkeypatch.setattr(training, "predict_texts", recording_predict)
+    monkeypatch.setattr(HeadlineModel, "fit", recording_fit)
+    monkeypatch.setattr(HeadlineModel, "predict", recording_predict)
     out = out_of_fold_predictions(frame, ModelParams(tone_calibration_folds=0), folds=4, groups=groups)
     assert len(fitted) == 4
-    assert all(not seen & held for seen, held in zip(fitted, predicted, strict=True))
-    assert set().union(*predicted) == set(groups)
+    held_out = predicted[-4:]  # cross_validate scores each fold too; the last four are the predictions
+    assert all(not seen & held for seen, held in zip(fitted, held_out, strict=True))
+    assert set().union(*held_out) == set(groups)
     assert out.index.tolist() == frame.index.tolist()  # every row once, in order
 
 

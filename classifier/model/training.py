@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold, StratifiedKFold, train_test_split
+from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_validate, train_test_split
 
 from classifier.config import (
+    TEXT_COLUMN,
     TONE_COLUMN,
     TONE_THRESHOLD,
     TONE_VALUES,
@@ -18,7 +20,7 @@ from classifier.config import (
 )
 from classifier.data.corpus import Labelled
 from classifier.errors import DataError
-from classifier.model.heads import HeadlineModel, ModelParams, fit, predict_texts
+from classifier.model.heads import HeadlineModel, ModelParams, fit, model_from_params, predict_texts
 
 __all__ = [
     "build_card",
@@ -78,22 +80,33 @@ def holdout_split(frame: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.D
     return train.reset_index(drop=True), held.reset_index(drop=True)
 
 
-def _splits(frame: pd.DataFrame, params: ModelParams, folds: int, groups: pd.Series | None):
+def splitter(params: ModelParams, folds: int, groups: pd.Series | None = None):
+    """scikit-learn's splitter for `folds` folds: stratified by topic, or whole groups held out together."""
     if groups is None:
-        return StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed).split(
-            frame, frame[TOPIC_COLUMN]
-        )
-    return GroupKFold(n_splits=folds).split(frame, groups=groups)
+        return StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed)
+    return GroupKFold(n_splits=folds)
 
 
 def fold_models(
     frame: pd.DataFrame, params: ModelParams, folds: int = 5, groups: pd.Series | None = None
 ) -> list[tuple[HeadlineModel, pd.Index]]:
-    """Each fold's model with the index of the rows it never saw (those it is to predict)."""
-    return [
-        (fit(frame.iloc[train_idx], params), frame.index[test_idx])
-        for train_idx, test_idx in _splits(frame, params, folds, groups)
-    ]
+    """Each fold's model with the index of the rows it never saw (those it is to predict).
+
+    scikit-learn's `cross_validate` fits the folds (the tones travel as a fit parameter) and
+    returns each fold's estimator with its held-out rows.
+    """
+    result = cross_validate(
+        model_from_params(params),
+        frame[TEXT_COLUMN].astype(str).tolist(),
+        frame[TOPIC_COLUMN].to_numpy(),
+        groups=None if groups is None else np.asarray(groups),
+        cv=splitter(params, folds, groups),
+        params={"tones": frame[TONE_COLUMN].to_numpy(dtype=float)},
+        return_estimator=True,
+        return_indices=True,
+    )
+    return [(model, frame.index[test]) for model, test in
+            zip(result["estimator"], result["indices"]["test"], strict=True)]  # fmt: skip
 
 
 def out_of_fold_predictions(
@@ -109,16 +122,12 @@ def out_of_fold_predictions(
     With `groups`, whole groups are held out together instead (e.g. writer batches), so no model
     predicts a row whose group it was fitted on. With `explain`, each row's reasons come from that
     same model: what it leaned on when it made the prediction (mistakes included). `models`:
-    fold models already fitted by `fold_models` (otherwise each fold is fitted here, one at a time).
+    fold models already fitted by `fold_models` (otherwise they are fitted here).
     """
-    folds_ = models if models is not None else (
-        (fit(frame.iloc[train_idx], params), frame.index[test_idx])
-        for train_idx, test_idx in _splits(frame, params, folds, groups)
-    )  # fmt: skip
     parts = []
-    for model, held_index in folds_:
+    for model, held_index in models if models is not None else fold_models(frame, params, folds, groups):
         held = frame.loc[held_index]
-        preds = predict_texts(model, held["headline"].tolist(), explain=explain)
+        preds = model.predict(held[TEXT_COLUMN].tolist(), explain=explain)
         preds.index = held.index
         parts.append(preds)
     return pd.concat(parts).sort_index()
