@@ -64,7 +64,7 @@ def train(data: str | Path | Labelled | pd.DataFrame, model: HeadlineModel | Non
 
 
 def evaluate(model: HeadlineModel | str | Path, data: str | Path | Labelled | pd.DataFrame,
-             baselines: tuple[str, ...] = ()) -> dict:  # fmt: skip
+             baselines: tuple[str, ...] = (), intervals: bool = True) -> dict:  # fmt: skip
     """Score a model on labelled headlines: topic and tone figures with 95% intervals.
 
     Parameters
@@ -76,6 +76,8 @@ def evaluate(model: HeadlineModel | str | Path, data: str | Path | Labelled | pd
         `classifier.data.datasets.load_dataset`. ``"realdev"`` scores the real development set.
     baselines : tuple of str
         Baselines scored on the same rows (``vader``, ``afinn``, ``textblob``, ``keywords``, ...).
+    intervals : bool
+        Also bootstrap 95% intervals (a few seconds on large sets).
 
     Returns
     -------
@@ -92,7 +94,7 @@ def evaluate(model: HeadlineModel | str | Path, data: str | Path | Labelled | pd
         labelled = load_dataset(f"realdev:{DEFAULT_REAL_LABELS}")
     else:
         labelled = _labelled(data, corpus=False)
-    return score(fitted, labelled, tuple(baselines))
+    return score(fitted, labelled, tuple(baselines), intervals=intervals)
 
 
 def predict_file(model: HeadlineModel | str | Path, source: str | Path, output: str | Path | None = None,

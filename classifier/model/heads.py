@@ -385,12 +385,16 @@ def tone_label(score: float) -> str:
     return str(tone_labels(np.asarray([score]))[0])
 
 
-def model_from_params(params: ModelParams | None = None) -> HeadlineModel:
-    """An unfitted model with the knobs of `params`."""
+def model_from_params(params: ModelParams | HeadlineModel | None = None) -> HeadlineModel:
+    """An unfitted model with the knobs of `params` (a HeadlineModel's are copied: it is cloned)."""
+    if isinstance(params, HeadlineModel):
+        from sklearn.base import clone
+
+        return clone(params)
     return HeadlineModel(**asdict(params or ModelParams()))
 
 
-def fit(frame: pd.DataFrame, params: ModelParams | None = None) -> HeadlineModel:
+def fit(frame: pd.DataFrame, params: ModelParams | HeadlineModel | None = None) -> HeadlineModel:
     """Fit a model on labelled rows (columns headline, topic, tone) with the knobs of `params`."""
     return model_from_params(params).fit(frame[TEXT_COLUMN].astype(str).tolist(), frame[TOPIC_COLUMN].to_numpy(),
                                          frame[TONE_COLUMN].to_numpy(dtype=float))  # fmt: skip
