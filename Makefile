@@ -71,12 +71,12 @@ test-fast: $(STAMP)  ## Run the tests except the slow end-to-end ones
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)  ## Check style with ruff
-	$(BIN)/ruff check classifier tests
-	$(BIN)/ruff format --check classifier tests
+	$(BIN)/ruff check classifier tests benchmarks
+	$(BIN)/ruff format --check classifier tests benchmarks
 
 format: $(STAMP)  ## Reformat with ruff
-	$(BIN)/ruff check --fix classifier tests
-	$(BIN)/ruff format classifier tests
+	$(BIN)/ruff check --fix classifier tests benchmarks
+	$(BIN)/ruff format classifier tests benchmarks
 
 check: lint test  ## Lint, then test
 
