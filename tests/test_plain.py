@@ -243,3 +243,18 @@ def test_a_doubted_input_is_read_whole_by_the_full_path(tiny_model_path, tmp_pat
         list(iter_plain(src, "csv"))
     with pytest.raises(Doubt):
         list(iter_plain(io.BytesIO(b"").getvalue() + b"\xff\xfe", "txt"))
+
+
+def test_predict_starts_numpy_with_one_blas_thread_unless_told(monkeypatch):
+    from classifier.__main__ import _THREAD_SETTINGS, _one_blas_thread
+
+    for name in _THREAD_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    _one_blas_thread(["train", "--data", "x.csv"])
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
+    _one_blas_thread(["predict", "-"])
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    _one_blas_thread(["predict", "-"])
+    assert "OPENBLAS_NUM_THREADS" not in os.environ

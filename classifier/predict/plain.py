@@ -13,7 +13,7 @@ caller runs the full path on the same input. It imports ``classifier.io`` and ``
 from __future__ import annotations
 
 import itertools
-import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +45,7 @@ class PlainSummary:
 def plain_possible(fmt_out: str, explain: int, engine_local: bool, can_fork: bool | None = None) -> bool:
     """Whether the output side of a run fits the fast path (the input is checked as it is read)."""
     if can_fork is None:
-        can_fork = "fork" in multiprocessing.get_all_start_methods()
+        can_fork = hasattr(os, "fork")  # where multiprocessing offers "fork" (not importing it: a fast start)
     return engine_local and not explain and fmt_out in ("csv", "tsv", "jsonl") and can_fork
 
 

@@ -6,7 +6,6 @@ Standard library only (and `classifier.io.interrupts`), so the command line read
 from __future__ import annotations
 
 import collections
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 
@@ -36,6 +35,8 @@ def forked_in_order(function: Callable, arguments: Iterable[tuple], jobs: int) -
     (the parent stops them) and are forked with signals held back, so none is killed half-way
     through a queue operation, which would hang the pool's shutdown.
     """
+    import multiprocessing  # here, not at the top: a run of one chunk never forks
+
     context = multiprocessing.get_context("fork")
     with interrupts.signals_blocked():
         pool = context.Pool(jobs, initializer=interrupts.quiet_worker)
