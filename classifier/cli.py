@@ -12,20 +12,16 @@ import errno
 import functools
 import json
 import os
+import re
 import sys
 import time
 import warnings
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from classifier import __version__
@@ -65,8 +61,10 @@ from classifier.io.writers import (
     refuse_overwriting_inputs,
     write_error,
 )
-from classifier.model.archive import load_predictor
-from classifier.predict.stream import default_jobs, max_jobs, predict_page, predict_to_file
+from classifier.predict.workers import default_jobs, max_jobs
+
+if TYPE_CHECKING:  # rich, pandas and numpy are imported by the commands that use them: a fast start
+    from rich.table import Table
 
 __all__ = [
     "DEBUG_ENVIRONMENT",
@@ -93,7 +91,37 @@ EXIT_CODES_HELP = "Exit codes: " + "; ".join(
 )
 DEBUG_ENVIRONMENT = "HEADLINES_DEBUG"
 
-err = Console(stderr=True, soft_wrap=True)
+
+class _LazyConsole:
+    """rich's stderr console, made on first use (importing rich costs a fast command its start)."""
+
+    def __init__(self) -> None:
+        self._console = None
+
+    def __getattr__(self, name: str):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, soft_wrap=True)
+        return getattr(self._console, name)
+
+
+err = _LazyConsole()
+_RICH_REWRITES = re.compile(r":[^\s:]*:")  # what rich may read as an :emoji: code
+
+
+def predict_to_file(*args, **kwargs):
+    """The streaming prediction path of `classifier.predict.stream`, imported when first used."""
+    from classifier.predict.stream import predict_to_file as stream_to_file
+
+    return stream_to_file(*args, **kwargs)
+
+
+def load_predictor(*args, **kwargs):
+    """`classifier.model.archive.load_predictor`, imported when first used (it needs numpy)."""
+    from classifier.model.archive import load_predictor as load
+
+    return load(*args, **kwargs)
 
 
 class _PlainHelp:
@@ -114,8 +142,83 @@ class _PlainHelp:
         return pieces
 
 
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")  # what int() and float() read as pydantic does
+
+
+class _PlainValue:
+    """typer's coercion of a parameter, short-cut for plain values: no pydantic import for `str`, `int`...
+
+    typer checks every value with a pydantic adapter, and importing pydantic costs a fast command
+    a quarter of its start. A value of a plain type (text, a path, a number in range, an enum's
+    value, a default) converts here as pydantic would convert it; any other value goes to typer's
+    own coercion, so its errors are typer's.
+    """
+
+    def __init__(self, param) -> None:
+        self.param = param
+        annotation = param.type_descriptor.annotation
+        options = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
+        self.optional = type(None) in getattr(annotation, "__args__", ())
+        self.kind = options[0] if self.optional and len(options) == 1 else annotation
+        self.info = param.type_descriptor.parameter_info
+
+    def _in_range(self, value) -> bool:
+        low, high = getattr(self.info, "min", None), getattr(self.info, "max", None)
+        return (
+            not getattr(self.info, "clamp", False)
+            and (low is None or value >= low)
+            and (high is None or value <= high)
+        )
+
+    def _plain(self, value):
+        """The converted value, or `self` when this value needs typer's own coercion."""
+        kind = self.kind
+        if (
+            getattr(self.info, "parser", None) is not None
+            or getattr(self.info, "click_type", None) is not None
+        ):
+            return self
+        if isinstance(kind, type) and issubclass(kind, Enum):
+            try:
+                return kind(value)
+            except ValueError:
+                return self
+        if kind is str and isinstance(value, str):
+            return value
+        if kind is Path and isinstance(value, (str, Path)) and str(value):
+            return Path(value)
+        if kind in (int, float) and not isinstance(value, bool):
+            if isinstance(value, str):
+                if not _NUMBER.fullmatch(value) or (kind is int and "." in value):
+                    return self
+                value = kind(value)
+            if isinstance(value, kind) and self._in_range(value):
+                return value
+        return self
+
+    def coerce(self, value, param, ctx):
+        if value is None and not (param.multiple or param.nargs == -1):
+            return None
+        if not (param.multiple or param.nargs == -1):
+            plain = self._plain(value)
+            if plain is not self:
+                return plain
+        from typer._coercion import build_runtime_param
+
+        return build_runtime_param(param.type_descriptor).coerce(value, param=param, ctx=ctx)
+
+
+def _plain_values(command, ctx) -> None:
+    """Let a command's parameters convert plain values without pydantic (see `_PlainValue`)."""
+    for param in command.get_params(ctx):
+        if getattr(param, "_runtime_param", False) is None and hasattr(param, "type_descriptor"):
+            param._runtime_param = _PlainValue(param)
+
+
 class _Command(_PlainHelp, TyperCommand):
-    pass
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        _plain_values(self, ctx)
+        return super().parse_args(ctx, args)
 
 
 class _Group(_PlainHelp, TyperGroup):
@@ -123,6 +226,10 @@ class _Group(_PlainHelp, TyperGroup):
 
     def collect_usage_pieces(self, ctx) -> list[str]:
         return [*super().collect_usage_pieces(ctx), self.subcommand_metavar]
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        _plain_values(self, ctx)
+        return super().parse_args(ctx, args)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         from typer._click.exceptions import ClickException, NoArgsIsHelpError
@@ -190,6 +297,11 @@ class InputFormat(str, Enum):
 
 
 def _say(text: str) -> None:
+    if isinstance(err, _LazyConsole) and err._console is None and text.isprintable() \
+            and not _RICH_REWRITES.search(text):  # fmt: skip
+        sys.stderr.write(text + "\n")  # what rich would print, without importing it
+        sys.stderr.flush()
+        return
     err.print(text, markup=False, highlight=False)
 
 
@@ -279,6 +391,9 @@ def _check_encoding(encoding: str | None) -> None:
 
 
 def _prediction_table(frame, title: str) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     reasons = "topic_reasons" in frame.columns
     columns = [("id", "right"), ("headline", "left"), ("topic", "left"), ("conf", "right"), ("tone", "right"),
@@ -348,6 +463,8 @@ def train(
     else:
         typer.echo(f"(no real-headline figures: the pool {pool_path()} is absent; see data/README.md)")
     typer.echo(f"model written to {model} (card: {card_md}), fitted on all {len(corpus.frame)} rows")
+    from rich.console import Console
+
     Console(soft_wrap=False).print(_prediction_table(classify(fitted, list(EXAMPLES)), "What the model says"))
 
 
@@ -515,12 +632,46 @@ def evaluate_command(
 
 def _progress(quiet: bool):
     """A rows-done, rows-per-second counter on stderr, only when stderr is a terminal."""
-    if quiet or not err.is_terminal:
+    if quiet or not _stderr_is_terminal():
         return None
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(), TextColumn("{task.completed:,.0f} rows"), TextColumn("{task.fields[rate]} rows/s"),
         TimeElapsedColumn(), console=err, transient=True,
     )  # fmt: skip
+
+
+def _progress_counter(quiet: bool):
+    """A started progress counter (or None) and the callback that counts a chunk's rows on it."""
+    progress = _progress(quiet)
+    if progress is None:
+        return None, None
+    task = progress.add_task("predict", total=None, rate="-")
+    started = time.monotonic()
+
+    def on_chunk(rows: int) -> None:
+        progress.advance(task, rows)
+        done = progress.tasks[0].completed
+        progress.update(task, rate=f"{done / max(time.monotonic() - started, 1e-9):,.0f}")
+
+    progress.start()
+    return progress, on_chunk
+
+
+def _stderr_is_terminal() -> bool:
+    """rich's answer, asked only when it may be yes (importing rich for a pipe costs a fast start)."""
+    if (
+        isinstance(err, _LazyConsole)
+        and err._console is None
+        and not (os.environ.get("TTY_COMPATIBLE") or "FORCE_COLOR" in os.environ)
+    ):
+        try:
+            if not sys.stderr.isatty():
+                return False
+        except (AttributeError, ValueError):  # no stream, or a closed one: rich says no too
+            return False
+    return err.is_terminal
 
 
 def _page_rows() -> int:
@@ -648,7 +799,16 @@ def predict(
     fitted = load_predictor(model, allow_pickle=allow_pickle, explain=explain)
     reading = {"column": column, "encoding": encoding, "input_format": fmt_in, "delimiter": delimiter,
                "keep": kept}  # fmt: skip
+    if fmt != "table" and engine == Engine.local and _predict_plain(
+        fitted, input, output, fmt, fmt_in, column, kept, delimiter, encoding, safe_csv, jobs, min_confidence,
+        explain, quiet,
+    ):  # fmt: skip
+        return
     if fmt == "table":
+        from rich.console import Console
+
+        from classifier.predict.stream import predict_page
+
         page = predict_page(fitted, input, _page_rows(), explain=explain, min_confidence=min_confidence,
                             **reading)  # fmt: skip
         Console(soft_wrap=False).print(_prediction_table(page.frame, f"{page.total:,} headlines"))
@@ -657,18 +817,7 @@ def predict(
                  "(or pipe them: | less)")  # fmt: skip
         _report_counts(page.blank, page.unknown, " among those shown" if page.total > len(page.frame) else "")
         return
-    progress = _progress(quiet)
-    on_chunk = None
-    if progress is not None:
-        task = progress.add_task("predict", total=None, rate="-")
-        started = time.monotonic()
-
-        def on_chunk(rows: int) -> None:
-            progress.advance(task, rows)
-            done = progress.tasks[0].completed
-            progress.update(task, rate=f"{done / max(time.monotonic() - started, 1e-9):,.0f}")
-
-        progress.start()
+    progress, on_chunk = _progress_counter(quiet)
     try:
         summary = predict_to_file(fitted, input, output, fmt, safe_csv=safe_csv, jobs=jobs, explain=explain,
                                   min_confidence=min_confidence, on_chunk=on_chunk, **reading)  # fmt: skip
@@ -676,6 +825,47 @@ def predict(
         if progress is not None:
             progress.stop()
     _report_counts(summary.blank, summary.unknown)
+
+
+def _predict_plain(
+    fitted, input: str, output: Path | None, fmt: str, fmt_in: str | None, column: str | None,
+    kept: tuple[str, ...], delimiter: str | None, encoding: str | None, safe_csv: bool, jobs: int,
+    min_confidence: float | None, explain: int, quiet: bool,
+) -> bool:  # fmt: skip
+    """Predict the fast way (no pandas, no pyarrow) when the run allows it; False: take the full path.
+
+    The fast path gives the same bytes; an input it doubts is handed back before any output,
+    standard input included (it was read into memory, and is put back for the full path).
+    """
+    from classifier.io.plain import Doubt, plain_readable
+    from classifier.model.runtime import Runtime
+    from classifier.predict.plain import plain_possible, predict_plain
+
+    if not (isinstance(fitted, Runtime) and plain_possible(fmt, explain, True)
+            and plain_readable(input, fmt_in, encoding, delimiter)):  # fmt: skip
+        return False
+    progress, on_chunk = _progress_counter(quiet)
+    try:
+        summary, _ = predict_plain(fitted, input, output, fmt, fmt_in, column, kept, delimiter, safe_csv=safe_csv,
+                                   jobs=jobs, min_confidence=min_confidence, on_chunk=on_chunk)  # fmt: skip
+    except Doubt as doubt:
+        if doubt.args and isinstance(doubt.args[0], bytes):
+            _put_back_stdin(doubt.args[0])
+        return False
+    finally:
+        if progress is not None:
+            progress.stop()
+    _report_counts(summary.blank, summary.unknown)
+    return True
+
+
+def _put_back_stdin(data: bytes) -> None:
+    """Let the full path read again what the fast path read from standard input."""
+    import io
+
+    raw = getattr(sys.stdin, "buffer", None)
+    replay = io.BufferedReader(io.BytesIO(data)) if hasattr(raw, "peek") else io.BytesIO(data)
+    sys.stdin = io.TextIOWrapper(replay, newline="")
 
 
 def _predict_on_dask(
@@ -826,6 +1016,8 @@ def summarize(
         write_table(table, output)
         _say(f"summary written to {output} ({len(table):,} rows)")
     elif sys.stdout.isatty():
+        from rich.console import Console
+
         console = Console(soft_wrap=False)
         for table in _summary_tables(summary):
             console.print(table)
@@ -836,6 +1028,8 @@ def summarize(
         if to_stdout and not sys.stdout.isatty():
             err.print(text, markup=False, highlight=False)  # keep the CSV on stdout clean
         else:
+            from rich.console import Console
+
             Console(soft_wrap=True).print(text, markup=False, highlight=False)
     if plot is not None:
         from classifier.trends.plots import save_trends_png
@@ -849,7 +1043,9 @@ def summarize(
 
 def _summary_tables(summary) -> list[Table]:
     """The summary as two readable tables: topic shares in percent, and tone with its interval."""
+    import pandas as pd
     from rich import box
+    from rich.table import Table
 
     keys = [*summary.by, *(["period"] if summary.time else [])]
     tone_topics = [t for t in summary.topics if f"tone_{t}" in summary.table.columns]

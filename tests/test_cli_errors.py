@@ -154,6 +154,7 @@ def test_a_bug_is_one_line_unless_debugging(tiny_model_path, headlines, monkeypa
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(cli, "predict_to_file", broken)
+    monkeypatch.setattr(cli, "_predict_plain", broken)  # the fast path, which a .txt input takes
     one_line(
         run("predict", headlines, "--model", tiny_model_path, "--format", "csv"), 1, "ZeroDivisionError: boom"
     )

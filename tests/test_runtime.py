@@ -173,3 +173,53 @@ def test_predicting_from_a_file_imports_no_scikit_learn_scipy_or_skops(tiny_mode
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_runtime_carries_the_semantic_table_stored_plain(tiny_model, tiny_model_path, tmp_path):
+    import hashlib
+
+    from classifier.model.archive import CARRIED_SEMANTIC, SEMANTIC_NAME
+
+    with zipfile.ZipFile(tiny_model_path) as archive:
+        assert archive.getinfo(RUNTIME_NAME).compress_type == zipfile.ZIP_STORED  # read at every start
+        assert CARRIED_SEMANTIC in zipfile.ZipFile(io.BytesIO(archive.read(RUNTIME_NAME))).namelist()
+    runtime = load_runtime(tiny_model_path)
+    assert runtime.semantic.table.sha256 == tiny_model.semantic.table.sha256
+    np.testing.assert_array_equal(runtime.semantic.table.vectors, tiny_model.semantic.table.vectors)
+    assert runtime.semantic.table.tokens == tiny_model.semantic.table.tokens
+    # predicting reads the runtime alone: a file whose semantic.npz is gone still predicts alike
+    alone = tmp_path / "alone.model"
+    with zipfile.ZipFile(tiny_model_path) as old, zipfile.ZipFile(alone, "w") as new:
+        for info in old.infolist():
+            if info.filename != SEMANTIC_NAME:
+                new.writestr(info, old.read(info))
+    texts = [t for t in TEXTS if t]
+    pd.testing.assert_frame_equal(predict_texts(load_runtime(alone), texts), predict_texts(runtime, texts))
+    # a runtime whose carried table is not the one the card names is refused
+    card = json.loads(zipfile.ZipFile(tiny_model_path).read(CARD_NAME))
+    arrays = _runtime_arrays(tiny_model_path)
+    meta = json.loads(bytes(arrays["meta_json"]).decode())
+    meta["semantic"]["sha256"] = "0" * 64
+    arrays["meta_json"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    data = _npz(arrays)
+    other = tmp_path / "other.model"
+    _rewrite(tiny_model_path, other, RUNTIME_NAME, data,
+             card={**card, "runtime_sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
+    with pytest.raises(ModelFileError, match="semantic table differs from the card"):
+        load_runtime(other)
+
+
+def test_plain_arrays_reads_in_place_and_refuses_pickles():
+    from classifier.model.runtime import plain_arrays
+
+    arrays = {"a": np.arange(12, dtype=np.int16).reshape(3, 4), "f": np.asfortranarray(np.ones((2, 3))),
+              "t": np.array(["ab", "c"]), "empty": np.zeros((2, 0))}  # fmt: skip
+    read = plain_arrays(_npz(arrays))
+    for name, array in arrays.items():
+        np.testing.assert_array_equal(read[name], array)
+        assert read[name].dtype == array.dtype and read[name].shape == array.shape
+    with pytest.raises(ValueError, match="object array"):
+        plain_arrays(_npz({"o": np.array([object()], dtype=object)}))
+    truncated = bytearray(_npz({"a": np.arange(1000)}))
+    with pytest.raises((ValueError, zipfile.BadZipFile)):
+        plain_arrays(bytes(truncated[:-2000]) + bytes(truncated[-22:]))

@@ -7,10 +7,13 @@ them is `classifier.io.readers`'s job (`iter_headlines(..., keep=...)`), and eve
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from classifier.config import ID_COLUMN, PREDICTION_COLUMNS, REASON_COLUMNS, TEXT_COLUMN
 from classifier.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KEEP_ALL", "KEEP_NONE", "output_names", "resolve_keep", "with_kept"]
 
@@ -99,6 +102,7 @@ def with_kept(predictions: pd.DataFrame, chunk: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> chunk = pd.DataFrame({"id": ["1"], "headline": ["h"], "outlet": ["Dawn"]})
     >>> predicted = pd.DataFrame({"id": ["1"], "headline": ["h"], "topic": ["other"]})
     >>> list(with_kept(predicted, chunk).columns)
@@ -107,6 +111,8 @@ def with_kept(predictions: pd.DataFrame, chunk: pd.DataFrame) -> pd.DataFrame:
     extra = [c for c in chunk.columns if c not in (ID_COLUMN, TEXT_COLUMN)]
     if not extra:
         return predictions
+    import pandas as pd
+
     head = [ID_COLUMN, TEXT_COLUMN]
     rest = predictions.drop(columns=head)
     return pd.concat([predictions[head], chunk[extra].set_axis(predictions.index), rest], axis=1)

@@ -16,13 +16,14 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING
 
 from classifier.config import CHUNK_ROWS, ID_COLUMN, TEXT_COLUMN
 from classifier.errors import InputError
 from classifier.io.formats import COMPRESSED, INPUT_FORMATS, format_by_suffix, row_ids
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, so the plain-text path starts without it
+    import pandas as pd
 
 __all__ = [
     "STDIN",
@@ -40,6 +41,7 @@ __all__ = [
     "parser_message",
     "read_table",
     "sniff_encoding",
+    "text_lines",
 ]
 
 STDIN = "-"
@@ -191,6 +193,8 @@ def headline_text(value: object, where: str) -> str:
     """
     if isinstance(value, str):
         return value
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     shown = (
@@ -203,6 +207,8 @@ def headline_text(value: object, where: str) -> str:
 
 def id_text(value: object) -> str:
     """An id cell as text; a missing id is blank."""
+    import pandas as pd
+
     try:
         missing = value is None or bool(pd.isna(value))
     except (TypeError, ValueError):  # a list or an array
@@ -216,19 +222,27 @@ def headline_texts(values, where: str = "row") -> list[str]:
 
 
 def _frame(ids: list[str], texts: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({ID_COLUMN: ids, TEXT_COLUMN: texts}, dtype=object)
 
 
-def _iter_txt(fh: IO[str], chunk_rows: int) -> Iterator[pd.DataFrame]:
+def text_lines(fh: IO[str], chunk_rows: int) -> Iterator[tuple[list[str], list[str]]]:
+    """A headline a line, in chunks of (ids, texts): ids count lines from 1, line endings are cut."""
     ids: list[str] = []
     texts: list[str] = []
     for number, line in enumerate(fh, start=1):
         ids.append(str(number))
         texts.append(line.rstrip("\r\n"))
         if len(texts) >= chunk_rows:
-            yield _frame(ids, texts)
+            yield ids, texts
             ids, texts = [], []
     if texts:
+        yield ids, texts
+
+
+def _iter_txt(fh: IO[str], chunk_rows: int) -> Iterator[pd.DataFrame]:
+    for ids, texts in text_lines(fh, chunk_rows):
         yield _frame(ids, texts)
 
 
@@ -261,6 +275,8 @@ def _with_kept(frame: pd.DataFrame, chunk: pd.DataFrame, keep: tuple[str, ...]) 
 
 def kept_text(values: pd.Series) -> list:
     """A kept input column's cells as text (missing cells as None), the way predict writes them."""
+    import pandas as pd
+
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):  # CSV cells, Parquet text
         return values.astype(object).where(values.notna(), None).tolist()
     return [_cell_text(v) for v in values]
@@ -270,6 +286,8 @@ def _cell_text(value: object) -> str | None:
     """A kept cell as text: strings as they are, dates in ISO form, other values as JSON; None if missing."""
     if isinstance(value, str):
         return value
+    import pandas as pd
+
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if hasattr(value, "isoformat"):
@@ -288,6 +306,8 @@ def _iter_delimited(
     encoding: str | None = None,
     keep: tuple[str, ...] = (),
 ) -> Iterator[pd.DataFrame]:
+    import pandas as pd
+
     reader = csv.reader(fh, delimiter=sep)
     try:
         header = next(reader, [])
@@ -521,6 +541,8 @@ def input_columns(
 
 def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     """Read a whole labelled table (CSV, TSV, JSONL or Parquet, .gz too) with every cell as text."""
+    import pandas as pd
+
     fmt = detect_format(path)
     if str(path) == STDIN:
         raise InputError("labelled data is read from a file, not standard input")

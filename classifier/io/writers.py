@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
-
-import numpy as np
-import pandas as pd
+from typing import IO, TYPE_CHECKING
 
 from classifier.config import OUTPUT_DECIMALS
 from classifier.errors import InputError, OutputError
 from classifier.io import interrupts
 from classifier.io.formats import OUTPUT_FORMATS, format_by_suffix
+
+if TYPE_CHECKING:  # pandas and numpy are imported where a frame is encoded, not to write plain bytes
+    import pandas as pd
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -175,6 +175,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with a quote."""
+    import pandas as pd
+
     out = frame.copy()
     for name in out.columns:
         if not pd.api.types.is_numeric_dtype(out[name]):
@@ -186,6 +188,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 def arrow_schema(frame: pd.DataFrame):
     """A fixed Arrow schema for prediction chunks: counts as int64, numbers as float64, the rest as text."""
+    import pandas as pd
     import pyarrow as pa
 
     def kind(values: pd.Series):
@@ -197,6 +200,7 @@ def arrow_schema(frame: pd.DataFrame):
 
 
 def _arrow_table(frame: pd.DataFrame, schema):
+    import numpy as np
     import pyarrow as pa
 
     columns = {}

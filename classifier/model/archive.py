@@ -29,6 +29,7 @@ from classifier.model.semantic import SemanticView, load_table
 
 __all__ = [
     "CARD_NAME",
+    "CARRIED_SEMANTIC",
     "RUNTIME_NAME",
     "SEMANTIC_NAME",
     "load_predictor",
@@ -40,6 +41,7 @@ __all__ = [
 CARD_NAME = "card.json"
 RUNTIME_NAME = "runtime.npz"  # the prediction part: plain arrays, no pickle
 SEMANTIC_NAME = "semantic.npz"  # the semantic view's vector table: plain arrays, no pickle
+CARRIED_SEMANTIC = "semantic_vectors.npy"  # in the runtime: its own stored copy of that table's arrays
 
 
 def _major(version: str) -> str:
@@ -175,33 +177,43 @@ def load_runtime(path: str | Path) -> Runtime:
             if RUNTIME_NAME not in archive.namelist() or "runtime_sha256" not in card:
                 raise ModelFileError(f"{path}: damaged model file (no prediction runtime)")
             data = read_member(path, archive, RUNTIME_NAME, MODEL_MAX_PAYLOAD_BYTES)
-            semantic = semantic_view(path, archive, card)
+            if hashlib.sha256(data).hexdigest() != card["runtime_sha256"]:
+                raise ModelFileError(
+                    f"{path}: the prediction runtime does not match its card (edited or damaged); retrain it"
+                )
+            names = _check_inflation(path, data, MODEL_MAX_PAYLOAD_BYTES, "the prediction runtime")
+            # a runtime written by this version carries the semantic table's arrays itself, stored plain
+            semantic = None if CARRIED_SEMANTIC in names else semantic_view(path, archive, card)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelFileError(f"{path}: damaged model file ({exc})") from None
-    if hashlib.sha256(data).hexdigest() != card["runtime_sha256"]:
-        raise ModelFileError(
-            f"{path}: the prediction runtime does not match its card (edited or damaged); retrain it"
-        )
-    _check_inflation(path, data, MODEL_MAX_PAYLOAD_BYTES, "the prediction runtime")
     try:
         runtime = Runtime.from_bytes(data, semantic)
         runtime.card = card
-        return runtime
     except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{path}: damaged prediction runtime ({exc})") from None
+    carried = runtime.semantic if semantic is None else None
+    expected = card.get("semantic")
+    if carried is not None and (not isinstance(expected, dict) or expected.get("sha256") != carried.table.sha256
+                                or expected.get("weight") != carried.weight):  # fmt: skip
+        raise ModelFileError(
+            f"{path}: damaged model file (the runtime's semantic table differs from the card's)"
+        )
+    return runtime
 
 
-def _check_inflation(path: Path, data: bytes, limit: int, what: str) -> None:
-    """Refuse an .npz member whose own members declare more than `limit` bytes in all."""
+def _check_inflation(path: Path, data: bytes, limit: int, what: str) -> set[str]:
+    """Refuse an .npz member whose own members declare more than `limit` bytes in all; return their names."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as inner:
-            declared = sum(info.file_size for info in inner.infolist())
+            infos = inner.infolist()
     except zipfile.BadZipFile as exc:
         raise ModelFileError(f"{path}: damaged model file ({what}: {exc})") from None
+    declared = sum(info.file_size for info in infos)
     if declared > limit:
         raise ModelFileError(
             f"{path}: refused: {what} would inflate to {declared:,} bytes (at most {limit:,})"
         )
+    return {info.filename for info in infos}
 
 
 def load_predictor(path: str | Path, allow_pickle: bool = False, explain: int = 0):

@@ -195,7 +195,8 @@ def save_model(model: HeadlineModel, path: str | Path) -> Path:
         archive.writestr(CARD_NAME, json.dumps(card, indent=2, sort_keys=True))
         archive.writestr(PAYLOAD_NAME, payload)
         if runtime_data is not None:
-            archive.writestr(RUNTIME_NAME, runtime_data)
+            # stored, not deflated: read at every start of `headlines predict`, inflating costs more than reading
+            archive.writestr(RUNTIME_NAME, runtime_data, compress_type=zipfile.ZIP_STORED)
         if model.semantic is not None:
             archive.writestr(SEMANTIC_NAME, model.semantic.table.data, compress_type=zipfile.ZIP_STORED)
     with atomic_path(card_path(path)) as tmp:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +32,7 @@ __all__ = [
     "Runtime",
     "WordView",
     "lexicon_features",
+    "plain_arrays",
     "prediction_columns",
     "tone_labels",
 ]
@@ -98,7 +101,7 @@ class WordView:
 
     def __post_init__(self) -> None:
         if not self.index:
-            object.__setattr__(self, "index", {w: i for i, w in enumerate(self.words)})
+            object.__setattr__(self, "index", dict(zip(self.words, range(len(self.words)), strict=True)))
 
     @property
     def n_features(self) -> int:
@@ -311,7 +314,7 @@ class Runtime:
     _lexicon_index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._lexicon_index = {w: i for i, w in enumerate(self.lexicon_words)}
+        self._lexicon_index = dict(zip(self.lexicon_words, range(len(self.lexicon_words)), strict=True))
         self._order = np.asarray([self.topics.index(t) for t in self.output_topics], dtype=np.intp)
         self._offsets = np.cumsum([0, *(v.n_features for v in self.views)])
         # one (text features, topics + 1) block: every head's weight for a column, read at once
@@ -393,7 +396,24 @@ class Runtime:
             "tone_intercept": self.tone_intercept,
             "calibrated": self.tone_calibration is not None,
         }
-        arrays = {
+        arrays = {}
+        table = getattr(self.semantic, "table", None)
+        if (
+            table is not None and table.data
+        ):  # the semantic table's arrays, stored plain: no inflating at start
+            with np.load(io.BytesIO(table.data), allow_pickle=False) as npz:
+                tokens = npz["tokens"].tolist()
+                if not any(_JOINER in t for t in tokens):
+                    arrays["semantic_tokens"] = _text_array(tokens)
+                    arrays["semantic_vectors"] = npz["vectors"]
+                    if "scale" in npz.files:
+                        arrays["semantic_scale"] = npz["scale"]
+                    meta["semantic"] = {
+                        "weight": self.semantic.weight,
+                        "sha256": table.sha256,
+                        "meta": table.meta,
+                    }
+        arrays |= {
             "meta_json": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
             "lexicon_words": _text_array(self.lexicon_words),
             "lexicon_valences": self.lexicon_valences,
@@ -419,8 +439,7 @@ class Runtime:
 
         Raises ValueError (or KeyError) when the data is not a runtime of this format.
         """
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+        arrays = plain_arrays(data)
         meta = json.loads(bytes(arrays["meta_json"]).decode("utf-8"))
         if meta.get("runtime_format") != RUNTIME_FORMAT:
             raise ValueError(
@@ -431,29 +450,29 @@ class Runtime:
             views.append(WordView(
                 stems=bool(spec["stems"]),
                 words=tuple(_strings(bytes(arrays[f"view{i}_words"]).decode("utf-8"))),
-                unigram_column=arrays[f"view{i}_unigram_column"].astype(np.intp),
-                bigram_keys=arrays[f"view{i}_bigram_keys"].astype(np.int64),
-                bigram_column=arrays[f"view{i}_bigram_column"].astype(np.intp),
-                idf=arrays[f"view{i}_idf"].astype(np.float32),
+                unigram_column=arrays[f"view{i}_unigram_column"].astype(np.intp, copy=False),
+                bigram_keys=arrays[f"view{i}_bigram_keys"].astype(np.int64, copy=False),
+                bigram_column=arrays[f"view{i}_bigram_column"].astype(np.intp, copy=False),
+                idf=arrays[f"view{i}_idf"].astype(np.float32, copy=False),
                 sublinear_tf=bool(spec["sublinear_tf"]),
             ))  # fmt: skip
-        calibration = arrays["tone_calibration"].astype(np.float64)
+        calibration = arrays["tone_calibration"].astype(np.float64, copy=False)
         runtime = cls(
             views=tuple(views),
             lexicon_words=tuple(_strings(bytes(arrays["lexicon_words"]).decode("utf-8"))),
-            lexicon_valences=arrays["lexicon_valences"].astype(np.float64),
-            lexicon_flags=arrays["lexicon_flags"].astype(bool),
+            lexicon_valences=arrays["lexicon_valences"].astype(np.float64, copy=False),
+            lexicon_flags=arrays["lexicon_flags"].astype(bool, copy=False),
             negation_window=int(meta["negation_window"]),
             lexicon_weight=float(meta["lexicon_weight"]),
             topics=tuple(meta["topics"]),
-            topic_coef=arrays["topic_coef"].astype(np.float64),
-            topic_intercept=arrays["topic_intercept"].astype(np.float64),
-            tone_coef=arrays["tone_coef"].astype(np.float64),
+            topic_coef=arrays["topic_coef"].astype(np.float64, copy=False),
+            topic_intercept=arrays["topic_intercept"].astype(np.float64, copy=False),
+            tone_coef=arrays["tone_coef"].astype(np.float64, copy=False),
             tone_intercept=float(meta["tone_intercept"]),
             tone_calibration=calibration if meta["calibrated"] else None,
             output_topics=tuple(meta["output_topics"]),
             tone_threshold=float(meta["tone_threshold"]),
-            semantic=semantic,
+            semantic=semantic if semantic is not None else _carried_semantic(arrays, meta),
         )
         runtime.check()
         return runtime
@@ -486,6 +505,52 @@ class Runtime:
             problems.append("tone calibration must be two rows")
         if problems:
             raise ValueError("; ".join(problems))
+
+
+def _carried_semantic(arrays: dict[str, np.ndarray], meta: dict):
+    """The semantic view whose table the runtime carries (files written since it does), else None."""
+    if "semantic_vectors" not in arrays:
+        return None
+    from classifier.model.semantic import SemanticView, table_from_arrays
+
+    spec = meta["semantic"]
+    table = table_from_arrays(_strings(bytes(arrays["semantic_tokens"]).decode("utf-8")), arrays["semantic_vectors"],
+                              arrays.get("semantic_scale"), dict(spec["meta"]), str(spec["sha256"]))  # fmt: skip
+    return SemanticView(table, float(spec["weight"]))
+
+
+def plain_arrays(data: bytes) -> dict[str, np.ndarray]:
+    """The arrays of an .npz's bytes, refusing pickled ones; stored members are read in place.
+
+    `np.load` copies every member and checks its CRC; a runtime is checked whole against its
+    card's sha256 before it is read, so a stored member becomes a read-only view of `data`.
+    """
+    out: dict[str, np.ndarray] = {}
+    view = memoryview(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as npz:
+        for info in npz.infolist():
+            name = info.filename.removesuffix(".npy")
+            start = info.header_offset + 30
+            head = data[info.header_offset : start]
+            if info.compress_type == zipfile.ZIP_STORED and head[:4] == b"PK\x03\x04":
+                start += int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
+                member = io.BytesIO(view[start : start + min(info.file_size, 1 << 16)])
+                version = np.lib.format.read_magic(member)
+                if version in ((1, 0), (2, 0)):
+                    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                        np.lib.format.read_array_header_2_0  # fmt: skip
+                    shape, fortran, dtype = read_header(member)
+                    if dtype.hasobject:
+                        raise ValueError(f"{info.filename}: an object array (a pickle) is refused")
+                    count = math.prod(shape)
+                    if start + member.tell() + count * dtype.itemsize > start + info.file_size:
+                        raise ValueError(f"{info.filename}: shorter than its header says")
+                    flat = np.frombuffer(data, dtype=dtype, count=count, offset=start + member.tell())
+                    out[name] = flat.reshape(shape, order="F" if fortran else "C")
+                    continue
+            with npz.open(info) as member:
+                out[name] = np.lib.format.read_array(member, allow_pickle=False)
+    return out
 
 
 def _text_array(words) -> np.ndarray:

@@ -30,7 +30,7 @@ import numpy as np
 
 from classifier.model.tokens import SEPARATOR, ChunkTokens, tokenise_chunk
 
-__all__ = ["SemanticTable", "SemanticView", "load_table", "reference_embedding"]
+__all__ = ["SemanticTable", "SemanticView", "load_table", "reference_embedding", "table_from_arrays"]
 
 _UNKNOWN = -1
 _MAX_WORD_CHARACTERS = 100  # BERT's limit: a longer word is one unknown token
@@ -68,18 +68,31 @@ def load_table(source: str | Path | bytes) -> SemanticTable:
     """
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        tokens = [str(t) for t in archive["tokens"]]
-        vectors = archive["vectors"].astype(np.float32)
-        if "scale" in archive.files:
-            vectors *= archive["scale"].astype(np.float32)[None, :]
+        tokens = archive["tokens"].tolist()  # Python strings at once, not one numpy scalar a token
+        vectors = archive["vectors"]
+        scale = archive["scale"] if "scale" in archive.files else None
         meta = json.loads(str(archive["meta_json"])) if "meta_json" in archive.files else {}
-    if vectors.ndim != 2 or len(tokens) != vectors.shape[0]:
+    return table_from_arrays(tokens, vectors, scale, meta, hashlib.sha256(data).hexdigest(), data)
+
+
+def table_from_arrays(tokens: list[str], vectors: np.ndarray, scale: np.ndarray | None, meta: dict, sha256: str,
+                      data: bytes = b"") -> SemanticTable:  # fmt: skip
+    """A table from its arrays as the .npz holds them (vectors, int8 with a per-dimension scale, or float).
+
+    The one de-quantisation, for a table read from its .npz and for the copy a model's prediction
+    runtime carries (`classifier.model.runtime`), so both give the same float32 vectors. `data`
+    is the .npz's bytes where known (a runtime's copy does not keep them: it never writes a table).
+    """
+    matrix = vectors.astype(np.float32)
+    if scale is not None:
+        matrix *= scale.astype(np.float32)[None, :]
+    if matrix.ndim != 2 or len(tokens) != matrix.shape[0]:
         raise ValueError("a semantic table needs one vector per token")
     return SemanticTable(
-        tokens={t: i for i, t in enumerate(tokens)},
-        vectors=vectors,
+        tokens=dict(zip(tokens, range(len(tokens)), strict=True)),
+        vectors=matrix,
         meta=meta,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         data=data,
     )
 

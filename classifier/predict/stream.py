@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import collections
 import functools
 import itertools
 import json
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +15,12 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from classifier.config import CHUNK_ROWS, TEXT_COLUMN
-from classifier.io import interrupts
 from classifier.io.keep import with_kept
 from classifier.io.readers import iter_headlines
 from classifier.model.archive import load_predictor_cached
 from classifier.model.inference import REASON_COLUMNS, predict_frame
 from classifier.model.runtime import Runtime
+from classifier.predict.workers import default_jobs, forked_in_order, max_jobs
 
 if TYPE_CHECKING:
     from classifier.model.heads import HeadlineModel
@@ -67,19 +65,6 @@ def count(frame: pd.DataFrame) -> PredictSummary:
     blank = frame["topic"].isna()
     unknown = int(((frame["known_words"] == 0) & ~blank).sum()) if "known_words" in frame.columns else 0
     return PredictSummary(len(frame), int(blank.sum()), unknown)
-
-
-def default_jobs() -> int:
-    """All cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def max_jobs() -> int:
-    """The most worker processes a run may ask for: four per core (more only costs memory)."""
-    return 4 * (os.cpu_count() or 1)
 
 
 _SHARED: dict[str, HeadlineModel | Runtime] = {}  # the model forked workers inherit from the parent
@@ -171,23 +156,9 @@ def iter_predictions(
     model.prepare()  # lookup tables built once here, so forked workers inherit them
     _SHARED["model"] = model
     try:
-        context = multiprocessing.get_context("fork")
-        # A sliding window of 2 chunks per worker: no barrier between groups, memory stays flat.
         # (joblib's generator mode, used above, does not support a fork-based backend.)
-        # Workers ignore Ctrl-C (the parent stops them) and are forked with signals held back, so
-        # none is killed half-way through a queue operation, which would hang the pool's shutdown.
-        with interrupts.signals_blocked():
-            pool = context.Pool(jobs, initializer=interrupts.quiet_worker)
-        with pool:
-            pending: collections.deque = collections.deque()
-            for chunk in chunks:
-                pending.append(
-                    pool.apply_async(_predict_chunk, (None, chunk, explain, min_confidence, finish))
-                )
-                if len(pending) >= 2 * jobs:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
+        arguments = ((None, chunk, explain, min_confidence, finish) for chunk in chunks)
+        yield from forked_in_order(_predict_chunk, arguments, jobs)
     finally:
         _SHARED.clear()
 

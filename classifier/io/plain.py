@@ -1,0 +1,287 @@
+"""Plain reading and writing for the fast prediction path: UTF-8 text and CSV/TSV in, CSV/TSV/JSONL out.
+
+`headlines predict` on a headline a line, or on an uncompressed UTF-8 CSV/TSV, needs neither pandas
+nor pyarrow: the standard library's `csv` and `json` read and write it, byte for byte as the full
+path (`classifier.io.readers` and `classifier.io.writers`) would. Wherever the `csv` module might
+read an input otherwise than pandas does (a bare carriage return, a stray quote, a row longer than
+the header, a line of blanks, a NUL, an unreadable byte...), the reader raises `Doubt` instead of
+guessing, and the caller hands the whole input to the full path, which reads it (or reports its
+error) as it always did. Standard input is read into memory first, so it can be handed on too.
+Standard library only (numpy arrays are encoded, never imported here).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import math
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from classifier.config import CHUNK_ROWS, ID_COLUMN, OUTPUT_DECIMALS, TEXT_COLUMN
+from classifier.errors import InputError
+from classifier.io.readers import STDIN, is_compressed, open_text, parse_delimiter, text_lines
+from classifier.io.writers import FORMULA_PREFIXES, EncodedChunk
+
+__all__ = [
+    "PLAIN_DELIMITERS",
+    "Doubt",
+    "PlainChunk",
+    "encode_plain",
+    "iter_plain",
+    "json_number",
+    "plain_readable",
+    "scan_plain",
+    "stdin_bytes",
+    "text_number",
+]
+
+PLAIN_DELIMITERS = (",", "\t", ";", "|")  # separators the csv module and pandas split alike
+
+
+class Doubt(Exception):
+    """The plain reader cannot promise to read this input as pandas would: use the full path."""
+
+
+@dataclass
+class PlainChunk:
+    """Rows of an input: ids, headline cells and the kept columns' cells, all text."""
+
+    ids: list[str]
+    texts: list[str]
+    kept: dict[str, list[str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def plain_readable(path: str | Path, fmt: str | None, encoding: str | None, delimiter: str | None) -> bool:
+    """Whether an input is one the plain reader may try: txt/csv/tsv, uncompressed, UTF-8 by default."""
+    if fmt not in ("txt", "csv", "tsv") or encoding is not None or is_compressed(path):
+        return False
+    if str(path) != STDIN and not os.path.isfile(path):  # a pipe or a device cannot be read twice
+        return False
+    return delimiter is None or parse_delimiter(delimiter) in PLAIN_DELIMITERS
+
+
+def stdin_bytes() -> bytes:
+    """Standard input, read whole (so that the full path can read it again if the plain one doubts)."""
+    raw = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    if raw is None:
+        raise Doubt("standard input is already text")
+    return raw.read()
+
+
+@contextmanager
+def _text(source: str | Path | bytes):
+    if isinstance(source, bytes):
+        if source.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise Doubt("UTF-16")
+        stream = io.TextIOWrapper(io.BytesIO(source), encoding="utf-8-sig", newline="")
+        try:
+            yield stream
+        finally:
+            stream.detach()
+        return
+    with open_text(source) as stream:
+        if codecs.lookup(stream.encoding).name != "utf-8-sig":  # a UTF-16 byte-order mark
+            raise Doubt("UTF-16")
+        yield stream
+
+
+def _lines(fh) -> Iterator[str]:
+    """The lines of a text stream, refusing what pandas splits otherwise: a bare CR, a NUL."""
+    for line in fh:
+        if line.endswith("\r") or "\x00" in line:
+            raise Doubt("a bare carriage return or a NUL")
+        yield line
+
+
+def iter_plain(
+    source: str | Path | bytes,
+    fmt: str,
+    column: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    keep: tuple[str, ...] = (),
+    delimiter: str | None = None,
+) -> Iterator[PlainChunk]:
+    """Yield chunks of an input (a path, or the bytes of standard input) as `iter_headlines` would.
+
+    Raises `Doubt` where pandas might read the input otherwise, or the input has any problem at
+    all (the full path then reports it in its own words); nothing else.
+    """
+    try:
+        with _text(source) as fh:
+            if fmt == "txt":
+                yield from _iter_txt(fh, chunk_rows)
+            else:
+                sep = parse_delimiter(delimiter) if delimiter else ("\t" if fmt == "tsv" else ",")
+                yield from _iter_delimited(fh, sep, column, chunk_rows, keep)
+    except (UnicodeDecodeError, OSError, csv.Error, InputError) as exc:  # the full path says it its way
+        raise Doubt(str(exc)) from None
+
+
+def scan_plain(source: str | Path | bytes, fmt: str, column: str | None = None, keep: tuple[str, ...] = (),
+               delimiter: str | None = None) -> int:  # fmt: skip
+    """Read an input through without keeping it; raise `Doubt` as `iter_plain` would. Returns its rows."""
+    return sum(len(chunk) for chunk in iter_plain(source, fmt, column, CHUNK_ROWS, keep, delimiter))
+
+
+def _iter_txt(fh, chunk_rows: int) -> Iterator[PlainChunk]:
+    for ids, texts in text_lines(fh, chunk_rows):
+        yield PlainChunk(ids, texts)
+
+
+def _iter_delimited(fh, sep: str, column: str | None, chunk_rows: int,
+                    keep: tuple[str, ...]) -> Iterator[PlainChunk]:  # fmt: skip
+    lines = _lines(fh)
+    header = next(csv.reader(lines, delimiter=sep), [])
+    wanted = column or TEXT_COLUMN
+    if (
+        not header
+        or len(set(header)) != len(header)
+        or wanted not in header
+        or any(not name.strip() for name in header)
+    ):
+        raise Doubt("a header the full path reports on")
+    width = len(header)
+    at = {name: i for i, name in enumerate(header)}
+    text_at, id_at = at[wanted], at.get(ID_COLUMN)
+    kept_at = [at[name] for name in keep]
+    rows: list[list[str]] = []
+    done = 0
+    for row in csv.reader(lines, delimiter=sep, strict=True):
+        if not row:
+            continue  # a blank line: pandas skips it too
+        if len(row) > width or (len(row) == 1 and not row[0].strip(" \t")):
+            raise Doubt("a long row, or a line of blanks")
+        if len(row) < width:
+            row += [""] * (width - len(row))  # pandas fills a short row with empty cells
+        rows.append(row)
+        if len(rows) >= chunk_rows:
+            yield _chunk(rows, text_at, id_at, keep, kept_at, done)
+            done += len(rows)
+            rows = []
+    if rows:
+        yield _chunk(rows, text_at, id_at, keep, kept_at, done)
+
+
+def _chunk(rows: list[list[str]], text_at: int, id_at: int | None, keep: tuple[str, ...], kept_at: list[int],
+           done: int) -> PlainChunk:  # fmt: skip
+    ids = [r[id_at] for r in rows] if id_at is not None else [str(done + i) for i in range(1, len(rows) + 1)]
+    return PlainChunk(ids, [r[text_at] for r in rows],
+                      {name: [r[i] for r in rows] for name, i in zip(keep, kept_at, strict=True)})  # fmt: skip
+
+
+_NUMBER_TEXT: dict[float, str] = {}
+_NUMBER_JSON: dict[float, str] = {}
+
+
+def _positional(value: float) -> str:
+    """The shortest digits that read back as `value` (Python's repr), written without an exponent."""
+    text = repr(value)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    sign = "-" if mantissa.startswith("-") else ""
+    whole, _, fraction = mantissa.lstrip("-").partition(".")
+    digits, point = whole + fraction, len(whole) + int(exponent)
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return f"{sign}{digits}{'0' * (point - len(digits))}.0"
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def text_number(value: float) -> str:
+    """A rounded float as pyarrow's CSV writer prints it: shortest digits, never an exponent, 1 not 1.0.
+
+    Examples
+    --------
+    >>> text_number(4e-05), text_number(1.0), text_number(0.0), text_number(-0.0), text_number(-0.95208)
+    ('0.00004', '1', '0', '-0', '-0.95208')
+    """
+    if value == 0:  # 0.0 and -0.0 are one key of a dict, but print as 0 and -0
+        return "-0" if str(value).startswith("-") else "0"
+    text = _NUMBER_TEXT.get(value)
+    if text is None:
+        text = _positional(value).removesuffix(".0")
+        _NUMBER_TEXT[value] = text
+    return text
+
+
+def json_number(value: float) -> str:
+    """A rounded float as pandas' `to_json` prints it: shortest digits, no exponent, 1.0, and 0.0 for -0.0.
+
+    Examples
+    --------
+    >>> json_number(4e-05), json_number(1.0), json_number(-0.0)
+    ('0.00004', '1.0', '0.0')
+    """
+    if value == 0:
+        return "0.0"
+    text = _NUMBER_JSON.get(value)
+    if text is None:
+        text = _positional(value)
+        _NUMBER_JSON[value] = text
+    return text
+
+
+def _json_text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False).replace("/", "\\/")  # pandas escapes the slash
+
+
+def encode_plain(
+    columns: dict[str, list], kinds: dict[str, str], fmt: str, safe_csv: bool = False
+) -> EncodedChunk:
+    """Rows as the body of a CSV, TSV or JSONL file, exactly as `classifier.io.writers.encode_chunk` writes them.
+
+    `columns` holds one list a column, in output order: text (str or None), numbers (float, NaN
+    for none; rounded to OUTPUT_DECIMALS places here) or counts (int); `kinds` says which
+    ("text", "number", "count").
+    """
+    names = tuple(columns)
+    rows = len(next(iter(columns.values()))) if columns else 0
+    if fmt == "jsonl":
+        cells = []
+        for name in names:
+            key = _json_text(name) + ":"
+            kind = kinds[name]
+            if kind == "text":
+                cells.append([key + ("null" if v is None else _json_text(v)) for v in columns[name]])
+            elif kind == "number":
+                cells.append(
+                    [key + ("null" if math.isnan(v) else json_number(v)) for v in _rounded(columns[name])]
+                )
+            else:
+                cells.append([key + str(v) for v in columns[name]])
+        data = "".join("{" + ",".join(row) + "}\n" for row in zip(*cells, strict=True)) if rows else ""
+        return EncodedChunk(names, rows, data.encode("utf-8"))
+    sep = "\t" if fmt == "tsv" else ","
+    cells = []
+    for name in names:
+        kind = kinds[name]
+        if kind == "text":
+            values = columns[name]
+            if safe_csv:
+                values = [
+                    "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v for v in values
+                ]
+            cells.append(["" if v is None else '"' + v.replace('"', '""') + '"' for v in values])
+        elif kind == "number":
+            cells.append(["" if math.isnan(v) else text_number(v) for v in _rounded(columns[name])])
+        else:
+            cells.append([str(v) for v in columns[name]])
+    data = "".join(sep.join(row) + "\n" for row in zip(*cells, strict=True)) if rows else ""
+    return EncodedChunk(names, rows, data.encode("utf-8"))
+
+
+def _rounded(values) -> list[float]:
+    """Numbers rounded as the full path rounds them (numpy's round, half to even), as Python floats."""
+    return values.round(OUTPUT_DECIMALS).tolist() if hasattr(values, "round") else list(values)
