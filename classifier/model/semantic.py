@@ -34,7 +34,6 @@ __all__ = ["SemanticTable", "SemanticView", "load_table", "reference_embedding",
 
 _UNKNOWN = -1
 _MAX_WORD_CHARACTERS = 100  # BERT's limit: a longer word is one unknown token
-_POOL_STEP = 32_768  # token positions pooled at a time
 _CACHE_LIMIT = 400_000  # distinct words kept per process before the cache starts afresh
 
 
@@ -219,11 +218,12 @@ class SemanticView:
         has = lengths > 0
         if len(flat):
             words[has] = np.add.reduceat(self.table.vectors[flat], (ends - lengths)[has], axis=0)
-        pooled = np.zeros((n, dims), dtype=np.float32)
-        for low in range(0, len(tokens.codes), _POOL_STEP):  # in slices: one vector per token is large
-            codes, doc = tokens.codes[low : low + _POOL_STEP], tokens.doc[low : low + _POOL_STEP]
-            first = np.flatnonzero(np.diff(doc, prepend=-1))
-            pooled[doc[first]] += np.add.reduceat(words[codes], first, axis=0)
+        # One dimension at a time: a gather and a bincount over the token positions, three times
+        # faster than summing whole vectors per text (np.add.reduceat), and no position-by-dims block.
+        by_dimension = np.ascontiguousarray(words.T)
+        pooled = np.empty((n, dims), dtype=np.float32)
+        for d in range(dims):
+            pooled[:, d] = np.bincount(tokens.doc, weights=by_dimension[d][tokens.codes], minlength=n)[:n]
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         np.divide(pooled, norms, out=pooled, where=norms > 0)
         return pooled * np.float32(self.weight)
