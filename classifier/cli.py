@@ -185,7 +185,12 @@ class _PlainValue:
                 return self
         if kind is str and isinstance(value, str):
             return value
+        checks = ("exists", "writable", "resolve_path")  # path checks typer makes: its own coercion does them
         if kind is Path and isinstance(value, (str, Path)) and str(value):
+            if any(getattr(self.info, name, False) for name in checks) or not all(
+                getattr(self.info, name, True) for name in ("file_okay", "dir_okay", "readable")
+            ):
+                return self
             return Path(value)
         if kind in (int, float) and not isinstance(value, bool):
             if isinstance(value, str):
