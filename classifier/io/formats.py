@@ -13,6 +13,7 @@ __all__ = [
     "FORMATS_BY_SUFFIX",
     "INPUT_FORMATS",
     "OUTPUT_FORMATS",
+    "field_separator",
     "format_by_suffix",
     "row_ids",
 ]
@@ -40,6 +41,17 @@ def format_by_suffix(path: str | Path) -> str | None:
     ('parquet', None)
     """
     return FORMATS_BY_SUFFIX.get(Path(path).suffix.lower())
+
+
+def field_separator(fmt: str) -> str:
+    """The field separator of a CSV or TSV file, as written (and read unless --delimiter says otherwise).
+
+    Examples
+    --------
+    >>> field_separator("tsv"), field_separator("csv")
+    ('\\t', ',')
+    """
+    return "\t" if fmt == "tsv" else ","
 
 
 def row_ids(count: int, start: int = 0) -> list[str]:

@@ -26,7 +26,15 @@ from pathlib import Path
 
 from classifier.config import CHUNK_ROWS, ID_COLUMN, OUTPUT_DECIMALS, TEXT_COLUMN
 from classifier.errors import InputError
-from classifier.io.readers import STDIN, is_compressed, open_text, parse_delimiter, text_lines
+from classifier.io.formats import field_separator
+from classifier.io.readers import (
+    STDIN,
+    input_separator,
+    is_compressed,
+    open_text,
+    parse_delimiter,
+    text_lines,
+)
 from classifier.io.writers import FORMULA_PREFIXES, EncodedChunk
 
 __all__ = [
@@ -121,7 +129,7 @@ def iter_plain(
             if fmt == "txt":
                 yield from _iter_txt(fh, chunk_rows)
             else:
-                sep = parse_delimiter(delimiter) if delimiter else ("\t" if fmt == "tsv" else ",")
+                sep = input_separator(fmt, delimiter)
                 yield from _iter_delimited(fh, sep, column, chunk_rows, keep)
     except (UnicodeDecodeError, OSError, csv.Error, InputError) as exc:  # the full path says it its way
         raise Doubt(str(exc)) from None
@@ -263,7 +271,7 @@ def encode_plain(
                 cells.append([key + str(v) for v in columns[name]])
         data = "".join("{" + ",".join(row) + "}\n" for row in zip(*cells, strict=True)) if rows else ""
         return EncodedChunk(names, rows, data.encode("utf-8"))
-    sep = "\t" if fmt == "tsv" else ","
+    sep = field_separator(fmt)
     cells = []
     for name in names:
         kind = kinds[name]

@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING
 
 from classifier.config import CHUNK_ROWS, ID_COLUMN, TEXT_COLUMN
 from classifier.errors import InputError
-from classifier.io.formats import COMPRESSED, INPUT_FORMATS, format_by_suffix, row_ids
+from classifier.io.formats import COMPRESSED, INPUT_FORMATS, field_separator, format_by_suffix, row_ids
 
 if TYPE_CHECKING:  # pandas is imported where a table is built, so the plain-text path starts without it
     import pandas as pd
@@ -33,6 +33,7 @@ __all__ = [
     "headline_texts",
     "id_text",
     "input_columns",
+    "input_separator",
     "is_compressed",
     "iter_headlines",
     "kept_text",
@@ -106,6 +107,11 @@ def parse_delimiter(delimiter: str) -> str:
             f"--delimiter {delimiter!r}: give one character, such as ';' or '|' ('\\t' for a tab)"
         )
     return value
+
+
+def input_separator(fmt: str, delimiter: str | None = None) -> str:
+    """The field separator a CSV/TSV input is read with: --delimiter when given, else the format's."""
+    return parse_delimiter(delimiter) if delimiter else field_separator(fmt)
 
 
 def sniff_encoding(head: bytes) -> str:
@@ -484,7 +490,7 @@ def iter_headlines(
             elif fmt == "jsonl":
                 yield from _iter_jsonl(path, fh, column, chunk_rows, keep)
             else:
-                sep = parse_delimiter(delimiter) if delimiter else ("\t" if fmt == "tsv" else ",")
+                sep = input_separator(fmt, delimiter)
                 yield from _iter_delimited(path, fh, sep, column, chunk_rows, encoding, keep)
         except UnicodeDecodeError:
             if str(path) == STDIN:
@@ -523,7 +529,7 @@ def input_columns(
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     with open_text(path, encoding) as fh:
         if fmt != "jsonl":
-            sep = parse_delimiter(delimiter) if delimiter else ("\t" if fmt == "tsv" else ",")
+            sep = input_separator(fmt, delimiter)
             try:
                 return next(csv.reader(fh, delimiter=sep), [])
             except csv.Error as exc:
@@ -576,7 +582,7 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
                             raise InputError(f"{path}: line {number}: expected a JSON object")
                         records.append(record)
                 return pd.DataFrame.from_records(records).astype(object)
-            sep = "\t" if fmt == "tsv" else ","
+            sep = field_separator(fmt)
             reader = csv.reader(fh, delimiter=sep)
             header = next(reader, [])
             if not header:

@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING
 from classifier.config import OUTPUT_DECIMALS
 from classifier.errors import InputError, OutputError
 from classifier.io import interrupts
-from classifier.io.formats import OUTPUT_FORMATS, format_by_suffix
+from classifier.io.formats import OUTPUT_FORMATS, field_separator, format_by_suffix
 
 if TYPE_CHECKING:  # pandas and numpy are imported where a frame is encoded, not to write plain bytes
     import pandas as pd
@@ -40,6 +40,7 @@ __all__ = [
     "output_format_for",
     "refuse_overwriting_inputs",
     "write_error",
+    "writing",
 ]
 
 STDOUT = "-"
@@ -133,6 +134,17 @@ def write_error(path: str | Path, exc: OSError) -> OutputError:
     """One line for a failed write: the disk is full, or the target went away or refused."""
     what = "the disk is full" if exc.errno in NO_SPACE else "cannot be written"
     return OutputError(f"{path}: {what} ({exc.strerror or exc})")
+
+
+@contextmanager
+def writing(name: str | Path) -> Iterator[None]:
+    """Turn a failed write into one line naming `name`; a closed pipe (the reader went away) stays as it is."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise write_error(name, exc) from None
 
 
 @contextmanager
@@ -249,14 +261,10 @@ def encode_chunk(frame: pd.DataFrame, fmt: str, safe_csv: bool = False) -> Encod
 
     if safe_csv:
         frame = neutralise_formulas(frame)
-    options = pacsv.WriteOptions(delimiter=_delimiter(fmt), include_header=False, quoting_style="needed")
+    options = pacsv.WriteOptions(delimiter=field_separator(fmt), include_header=False, quoting_style="needed")
     sink = pa.BufferOutputStream()
     pacsv.write_csv(_arrow_table(frame, arrow_schema(frame)), sink, write_options=options)
     return EncodedChunk(tuple(frame.columns), len(frame), sink.getvalue().to_pybytes())
-
-
-def _delimiter(fmt: str) -> str:
-    return "\t" if fmt == "tsv" else ","
 
 
 @dataclass
@@ -286,43 +294,31 @@ class TableWriter:
             return
         import pyarrow.parquet as pq
 
-        try:
+        with writing(self.name):
             if self._parquet is None:
                 self._parquet_schema = arrow_schema(frame)
                 self._parquet = pq.ParquetWriter(self.sink, self._parquet_schema)
             self._parquet.write_table(_arrow_table(frame, self._parquet_schema))
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise write_error(self.name, exc) from None
 
     def write_encoded(self, chunk: EncodedChunk) -> None:
         """Append a chunk encoded by `encode_chunk` (with the same format), header first."""
         if self._columns is None:
             self._columns = chunk.columns
             if self.fmt in ("csv", "tsv"):  # our column names are plain identifiers: no quoting
-                self._put((_delimiter(self.fmt).join(chunk.columns) + "\n").encode("utf-8"))
+                self._put((field_separator(self.fmt).join(chunk.columns) + "\n").encode("utf-8"))
         elif chunk.columns != self._columns:
             raise OutputError(f"chunk columns changed from {self._columns} to {chunk.columns}")
         self._put(chunk.data)
 
     def _put(self, data: bytes) -> None:
-        try:
+        with writing(self.name):
             self.sink.write(data)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise write_error(self.name, exc) from None
 
     def close(self) -> None:
         """Finish the file (Parquet needs a footer)."""
         if self._parquet is not None:
-            try:
+            with writing(self.name):
                 self._parquet.close()
-            except BrokenPipeError:
-                raise
-            except OSError as exc:
-                raise write_error(self.name, exc) from None
 
     def abort(self) -> None:
         """Give up on a file being written: close the Parquet writer without a word (no footer matters)."""
@@ -348,12 +344,8 @@ def open_writer(path: str | Path | None, fmt: str, safe_csv: bool = False) -> It
         writer = TableWriter(fmt, sink, safe_csv=safe_csv)
         yield writer
         _finish(writer)
-        try:
+        with writing(writer.name):
             sys.stdout.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise write_error(writer.name, exc) from None
         return
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         writer = TableWriter(fmt, fh, safe_csv=safe_csv, name=str(path))
@@ -376,12 +368,8 @@ def _finish(writer: TableWriter) -> None:
         writer.close()  # Parquet needs its footer
     elif hasattr(writer.sink, "flush"):
         # Closing pyarrow's CSV writer would close the sink (stdout) too; flush what it wrote instead.
-        try:
+        with writing(writer.name):
             writer.sink.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise write_error(writer.name, exc) from None
 
 
 class _TextSink:

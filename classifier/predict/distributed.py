@@ -24,7 +24,7 @@ from classifier.config import ID_COLUMN, PREDICTION_COLUMNS, REASON_COLUMNS, SCH
 from classifier.errors import InputError, OutputError, missing_extra
 from classifier.io import interrupts
 from classifier.io.formats import format_by_suffix, row_ids
-from classifier.io.readers import headline_text, id_text, kept_text, parse_delimiter, parser_message
+from classifier.io.readers import headline_text, id_text, input_separator, kept_text, parser_message
 from classifier.io.writers import check_writable, current_umask
 from classifier.predict.stream import PredictSummary
 
@@ -157,7 +157,7 @@ def read_glob(
     fmt = input_format or format_by_suffix(name.replace("*", "x"))
     if fmt not in ("parquet", "csv", "tsv") or (fmt == "parquet" and compressed):
         raise InputError(f"{pattern}: the dask engine reads Parquet or CSV/TSV (.gz too) globs")
-    sep = parse_delimiter(delimiter) if delimiter else ("\t" if fmt == "tsv" else ",")
+    sep = input_separator(fmt, delimiter)
     try:
         if fmt == "parquet":
             return dd.read_parquet(pattern)

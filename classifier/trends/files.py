@@ -19,6 +19,7 @@ from classifier.config import (
     TEXT_COLUMN,
 )
 from classifier.errors import InputError, OutputError
+from classifier.io.formats import field_separator
 from classifier.io.readers import detect_format, input_columns
 from classifier.io.writers import atomic_path
 from classifier.trends.summary import PERIOD, Spike, Summary, spikes_table, summarize
@@ -115,7 +116,7 @@ def _read_columns(path: Path, fmt: str, wanted: list[str]) -> pd.DataFrame:
     types = {name: (pa.float64() if name in NUMBERS else pa.string()) for name in wanted}
     table = pacsv.read_csv(
         path,
-        parse_options=pacsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ",", newlines_in_values=True),
+        parse_options=pacsv.ParseOptions(delimiter=field_separator(fmt), newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             include_columns=wanted, column_types=types, strings_can_be_null=False
         ),
