@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier.model.cleaning import clean_headline, clean_texts
-from classifier.model.features import normalise, tokenise_chunk
+from classifier.model.tokens import normalise, tokenise_chunk
 
 CLEAN = "Rupee gains 40 paisa against dollar"
 

@@ -137,3 +137,19 @@ def test_calibrated_scores_are_bounded_and_rising():
     order = np.argsort(raw)
     scores = head.predict(matrix)[order]
     assert np.all(np.diff(scores) >= -1e-12) and np.all(np.abs(scores) <= 1)
+
+
+def test_a_model_the_runtime_cannot_hold_predicts_through_its_estimators():
+    texts, topics, tones = _tiny()
+    model = HeadlineModel(subwords="chars", semantic_weight=0, tone_calibration_folds=0).fit(
+        texts, topics, tones
+    )
+    assert model.runtime() is None  # character n-grams read the texts themselves
+    probe = ["Rupee slides against dollar", "Troops trade fire across LoC"]
+    table = model.predict(probe)
+    proba = model.predict_proba(probe)
+    for column, topic in enumerate(model.classes_):
+        np.testing.assert_allclose(proba[:, column], table[f"p_{topic}"], atol=1e-12)
+    matrix = model.text_matrix(probe)
+    np.testing.assert_allclose(proba, model.topic_head_.predict_proba(matrix), atol=1e-12)
+    np.testing.assert_allclose(model.score_tone(probe), table["tone"], atol=1e-12)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.model.features import LEXICON_FEATURES, LexiconFeatures, normalise
+from classifier.model.features import LEXICON_FEATURES, LexiconFeatures
 from classifier.model.lexicon import NEUTRAL_NAMES, vader_lexicon
+from classifier.model.tokens import normalise
 
 
 @pytest.fixture(scope="module")

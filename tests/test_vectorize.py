@@ -10,15 +10,8 @@ from conftest import TINY_CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classifier.model.features import (
-    LEXICON_FEATURES,
-    SEPARATOR,
-    WORD_PATTERN,
-    LexiconFeatures,
-    build_text_features,
-    normalise,
-    tokenise_chunk,
-)
+from classifier.model.features import LEXICON_FEATURES, LexiconFeatures, build_text_features
+from classifier.model.tokens import SEPARATOR, WORD_PATTERN, normalise, tokenise_chunk
 from classifier.model.vectorize import CompiledTfidf, compile_features, compile_tfidf
 
 TRAIN = [text for text, _, _ in TINY_CORPUS]

@@ -33,6 +33,7 @@ from classifier.config import (
     WORD_NGRAMS,
 )
 from classifier.model.features import build_text_features
+from classifier.model.runtime import calibrate
 from classifier.model.semantic import SemanticView, load_table
 from classifier.model.vectorize import compile_features
 
@@ -201,13 +202,6 @@ class ToneRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """Tone scores in [-1, 1]."""
         return calibrate(self.raw_scores(X), self.calibration_)
-
-
-def calibrate(raw: np.ndarray, calibration: np.ndarray) -> np.ndarray:
-    """Raw scores through an isotonic map (rows: raw, calibrated); an empty map clips to [-1, 1]."""
-    if calibration.shape[1] == 0:
-        return np.clip(raw, -1.0, 1.0)
-    return np.interp(raw, calibration[0], calibration[1])
 
 
 def _isotonic_map(scores: np.ndarray, target: np.ndarray) -> np.ndarray:

@@ -16,15 +16,7 @@ from classifier.model.runtime import (
     VALENCED,
     lexicon_features,
 )
-from classifier.model.tokens import (  # noqa: F401  (re-exported: the views' preprocessors live here for model files)
-    SEPARATOR,
-    WORD_PATTERN,
-    ChunkTokens,
-    normalise,
-    stem_words,
-    tokenise_chunk,
-    word_stems,
-)
+from classifier.model.tokens import WORD_PATTERN, ChunkTokens, normalise, tokenise_chunk, word_stems
 
 __all__ = ["LEXICON_FEATURES", "LexiconFeatures", "build_text_features"]
 

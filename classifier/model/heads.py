@@ -33,7 +33,7 @@ from classifier.config import (
     WORD_NGRAMS,
 )
 from classifier.io.readers import headline_texts
-from classifier.model.estimators import HeadlineVectorizer, ToneRegressor, calibrate
+from classifier.model.estimators import HeadlineVectorizer, ToneRegressor
 from classifier.model.features import LexiconFeatures
 
 # In-memory prediction lives in classifier.model.inference (no scikit-learn needed); re-exported here.
@@ -43,6 +43,7 @@ from classifier.model.runtime import (
     UNCERTAIN,
     Runtime,
     WordView,
+    calibrate,
     tone_labels,
 )
 from classifier.model.semantic import SemanticView
@@ -223,15 +224,16 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
     def predict_proba(self, texts) -> np.ndarray:
         """Topic probabilities, one column a class of ``classes_`` (scikit-learn's order)."""
         check_is_fitted(self, "topic_head_")
-        tokens = tokenise_chunk(headline_texts(texts))
-        proba, _, _ = self._scores(tokens)
+        texts = headline_texts(texts)
+        proba, _, _ = self.scores(tokenise_chunk(texts), texts)
         order = [list(self.topics_).index(str(c)) for c in self.classes_]
         return proba[:, order]
 
     def score_tone(self, texts) -> np.ndarray:
         """Tone scores in [-1, 1], one a headline."""
         check_is_fitted(self, "tone_head_")
-        _, tone, _ = self._scores(tokenise_chunk(headline_texts(texts)))
+        texts = headline_texts(texts)
+        _, tone, _ = self.scores(tokenise_chunk(texts), texts)
         return tone
 
     def score(self, texts, topics, sample_weight=None) -> float:
@@ -240,11 +242,15 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
 
         return float(accuracy_score(topics, self.predict(texts)["topic"], sample_weight=sample_weight))
 
-    def _scores(self, tokens: ChunkTokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def scores(self, tokens: ChunkTokens, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Topic probabilities (columns ``topics_``), calibrated tone and known-word counts of `texts`.
+
+        Through the runtime when every view compiles to it; otherwise (character n-gram views,
+        which read the texts themselves) through the fitted estimators.
+        """
         runtime = self.runtime()
         if runtime is not None:
             return runtime.scores(tokens)
-        texts = [""] * tokens.n_texts  # the views read the tokens; texts only size the chunk
         matrix = self.text_matrix(texts, tokens)
         order = [self.topics.index(t) for t in self.topics_]
         proba = self.topic_head_.predict_proba(matrix)[:, order]
@@ -303,13 +309,16 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         """Topic labels in the order of the topic head's rows."""
         return [str(c) for c in self.topic_head_.classes_]
 
+    # What prediction builds on first use and keeps; never saved, dropped when the model is refitted.
+    _CACHES = ("_runtime", "_explain_names", "_known_vocabularies")
+
     def _clear_caches(self) -> None:
-        for name in ("_compiled", "_runtime", "_explain_names", "_known_vocabularies"):
+        for name in self._CACHES:
             self.__dict__.pop(name, None)
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
-        for name in ("_compiled", "_runtime", "_explain_names", "_known_vocabularies"):
+        for name in self._CACHES:
             state.pop(name, None)
         return state
 

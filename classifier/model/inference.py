@@ -78,13 +78,8 @@ def _predict_kept(model: HeadlineModel | Runtime, kept: list[str], rows: np.ndar
     if runtime is not None:
         columns = runtime.predict_columns(kept, min_confidence, tokens)
     else:  # a view the runtime does not cover (character n-grams): the estimators' own path
-        from classifier.model.known_words import known_word_counts
-
-        order = [model.topics.index(t) for t in TOPICS]
-        matrix = model.text_matrix(kept, tokens)
-        proba = model.topic_head.predict_proba(matrix)[:, order]
-        tone = model.tone_head.predict(model.tone_matrix(matrix, kept, tokens))  # calibrated already
-        columns = prediction_columns(proba, tone, known_word_counts(model, tokens), TOPICS, min_confidence)
+        proba, tone, known = model.scores(tokens, kept)
+        columns = prediction_columns(proba, tone, known, model.topics_, min_confidence, model.tone_threshold_)
     for name, values in columns.items():
         out[name][rows] = values
     if explain:

@@ -11,11 +11,10 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from classifier.model.features import ChunkTokens, stem_words, word_stems
+from classifier.model.runtime import token_stems
+from classifier.model.tokens import ChunkTokens, word_stems
 
 __all__ = ["known_word_counts"]
-
-_JOINER = "\n"  # never inside a token
 
 
 def _vocabularies(model) -> list[tuple[bool, pd.Index]]:
@@ -42,7 +41,7 @@ def known_word_counts(model, tokens: ChunkTokens) -> np.ndarray:
     for stemmed, terms in _vocabularies(model):
         if stemmed:
             if stems is None:
-                stems = stem_words(_JOINER.join(unique)).split(_JOINER) if len(unique) else []
+                stems = token_stems(unique)
             known |= terms.get_indexer(stems) >= 0
         else:
             known |= terms.get_indexer(unique) >= 0

@@ -31,9 +31,11 @@ __all__ = [
     "UNCERTAIN",
     "Runtime",
     "WordView",
+    "calibrate",
     "lexicon_features",
     "plain_arrays",
     "prediction_columns",
+    "token_stems",
     "tone_labels",
 ]
 
@@ -79,7 +81,8 @@ def _lookup(index: dict[str, int], keys) -> np.ndarray:
     return np.fromiter((index.get(k, -1) for k in keys), dtype=np.intp, count=len(keys))
 
 
-def _stems(unique: np.ndarray) -> list[str]:
+def token_stems(unique: np.ndarray) -> list[str]:
+    """The stem of each distinct token (one regex pass over them joined)."""
     return stem_words(_JOINER.join(unique)).split(_JOINER) if len(unique) else []
 
 
@@ -136,7 +139,7 @@ class WordView:
 
     def token_ids(self, tokens: ChunkTokens, stems: list[str] | None = None) -> np.ndarray:
         """The id of every token position of a chunk (-1 unknown)."""
-        keys = (stems if stems is not None else _stems(tokens.unique)) if self.stems else tokens.unique
+        keys = (stems if stems is not None else token_stems(tokens.unique)) if self.stems else tokens.unique
         return _lookup(self.index, keys)[tokens.codes]
 
     def entries(self, ids: np.ndarray, doc: np.ndarray, n_docs: int) -> tuple[np.ndarray, ...]:
@@ -251,6 +254,13 @@ def lexicon_features(tokens: ChunkTokens, index: dict[str, int], valences: np.nd
     return out
 
 
+def calibrate(raw: np.ndarray, calibration: np.ndarray | None) -> np.ndarray:
+    """Raw tone scores through an isotonic map (rows: raw, calibrated); no map, or an empty one, clips to [-1, 1]."""
+    if calibration is None or calibration.shape[1] == 0:
+        return np.clip(raw, -1.0, 1.0)
+    return np.interp(raw, calibration[0], calibration[1])
+
+
 def tone_labels(scores: np.ndarray, threshold: float = TONE_THRESHOLD) -> np.ndarray:
     """Negative / neutral / positive for each tone score, at +-`threshold`."""
     return np.where(scores < -threshold, "negative", np.where(scores > threshold, "positive", "neutral"))
@@ -333,9 +343,15 @@ class Runtime:
         return lexicon_features(tokens, self._lexicon_index, self.lexicon_valences, self.lexicon_flags,
                                 self.negation_window)  # fmt: skip
 
-    def view_entries(self, tokens: ChunkTokens) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def stems(self, tokens: ChunkTokens) -> list[str] | None:
+        """The chunk's token stems when a view reads stems (made once, read by every view), else None."""
+        return token_stems(tokens.unique) if any(v.stems for v in self.views) else None
+
+    def view_entries(
+        self, tokens: ChunkTokens, stems: list[str] | None = None
+    ) -> list[tuple[np.ndarray, ...]]:
         """Each word view's (rows, columns, values) for a chunk, columns within that view."""
-        stems = _stems(tokens.unique) if any(v.stems for v in self.views) else None
+        stems = self.stems(tokens) if stems is None else stems
         return [v.entries(v.token_ids(tokens, stems), tokens.doc, tokens.n_texts) for v in self.views]
 
     def known_words(self, tokens: ChunkTokens, stems: list[str] | None = None) -> np.ndarray:
@@ -344,7 +360,7 @@ class Runtime:
         lettered = np.fromiter((any(c.isalpha() for c in u) for u in unique), bool, len(unique))
         known = np.zeros(len(unique), dtype=bool)
         for view in self.views:
-            keys = (stems if stems is not None else _stems(unique)) if view.stems else unique
+            keys = (stems if stems is not None else token_stems(unique)) if view.stems else unique
             known |= view.unigram_column[_lookup(view.index, keys)] >= 0
         if not self.views:
             known = lettered
@@ -354,8 +370,11 @@ class Runtime:
     def scores(self, tokens: ChunkTokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Topic probabilities (columns `output_topics`), calibrated tone and known-word counts."""
         n = tokens.n_texts
+        stems = self.stems(tokens)
         heads = np.zeros((n, self._weights.shape[1]), dtype=np.float64)
-        for offset, (rows, cols, values) in zip(self._offsets, self.view_entries(tokens), strict=False):
+        for offset, (rows, cols, values) in zip(
+            self._offsets, self.view_entries(tokens, stems), strict=False
+        ):
             weighted = self._weights[offset + cols] * values[:, None].astype(np.float64)
             for k in range(heads.shape[1]):
                 heads[:, k] += np.bincount(rows, weights=weighted[:, k], minlength=n)
@@ -368,11 +387,7 @@ class Runtime:
         proba /= proba.sum(axis=1, keepdims=True)
         lexical = self.lexicon(tokens) * self.lexicon_weight
         raw = heads[:, -1] + lexical @ self.tone_coef[self.n_text_features :] + self.tone_intercept
-        if self.tone_calibration is None:
-            tone = np.clip(raw, -1.0, 1.0)
-        else:
-            tone = np.interp(raw, self.tone_calibration[0], self.tone_calibration[1])
-        return proba[:, self._order], tone, self.known_words(tokens)
+        return proba[:, self._order], calibrate(raw, self.tone_calibration), self.known_words(tokens, stems)
 
     def predict_columns(self, texts: list[str], min_confidence: float | None = None,
                         tokens: ChunkTokens | None = None) -> dict[str, np.ndarray]:  # fmt: skip

@@ -17,12 +17,11 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from classifier.model.runtime import WordView
+from classifier.model.runtime import WordView, token_stems
 from classifier.model.tokens import (
     WORD_PATTERN,
     ChunkTokens,
     normalise,
-    stem_words,
     tokenise_chunk,
     word_stems,
 )
@@ -77,7 +76,7 @@ class CompiledFeatures:
         if compiled:
             tokens = tokenise_chunk(texts) if tokens is None else tokens
             if any(v.stems for v in compiled):
-                stems = stem_words("\n".join(tokens.unique)).split("\n") if len(tokens.unique) else []
+                stems = token_stems(tokens.unique)
         blocks = []
         for view in self.views:
             if isinstance(view, WordView):
