@@ -32,6 +32,8 @@ from classifier.config import (
     DEFAULT_REAL_LABELS,
     HOLDOUT_FRACTION,
     SCHEDULER_TIMEOUT,
+    SEMANTIC_WEIGHT,
+    SEMANTIC_WEIGHT_ON,
     SERVE_BODY_TIMEOUT,
     SERVE_HOST,
     SERVE_MAX_BODY_BYTES,
@@ -430,6 +432,14 @@ def _prediction_table(frame, title: str) -> Table:
 def train(
     data: Annotated[Path, typer.Option(help="Labelled corpus (CSV/TSV/JSONL/Parquet).")] = DEFAULT_DATA,
     model: Annotated[Path, typer.Option(help="Where to write the model file.")] = DEFAULT_MODEL,
+    semantic_weight: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help=f"Weight of the semantic view (static token vectors) beside the TF-IDF views; 0 leaves "
+            f"it out (the default), {SEMANTIC_WEIGHT_ON} is the weight chosen on real headlines.",
+        ),
+    ] = SEMANTIC_WEIGHT,
 ) -> None:
     """Train on a labelled corpus, print held-out figures, and save the model with its card.
 
@@ -439,7 +449,7 @@ def train(
     from classifier.data.datasets import pool_path
     from classifier.figures import format_metrics, real_dev_summary
     from classifier.model.files import card_path, save_model
-    from classifier.model.heads import classify
+    from classifier.model.heads import ModelParams, classify
     from classifier.model.training import check_trainable
     from classifier.workflows import train as train_model
 
@@ -455,7 +465,8 @@ def train(
     check_trainable(corpus, holdout=HOLDOUT_FRACTION)
     _say(f"training on {data} ({len(corpus.frame)} rows)...")
     real = DEFAULT_REAL_LABELS if DEFAULT_REAL_LABELS.exists() and pool_path().exists() else None
-    fitted = train_model(corpus, real_labels=None if real is None else str(real))
+    params = ModelParams(semantic_weight=semantic_weight)
+    fitted = train_model(corpus, params, real_labels=None if real is None else str(real))
     card_md = save_model(fitted, model)
     split = fitted.card["metrics"]["heldout"]["split"]
     typer.echo(f"held-out figures ({split['heldout_rows']} rows not used for fitting, seed {split['seed']}):")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from classifier.config import SEMANTIC_WEIGHT_ON
 from classifier.data.corpus import load_corpus
 from classifier.model.heads import HeadlineModel, ModelParams
 from classifier.workflows import train
@@ -76,7 +77,8 @@ def tiny_corpus_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model(tiny_corpus_path: Path) -> HeadlineModel:
-    return train(load_corpus(tiny_corpus_path), ModelParams(), holdout=True)
+    # with the semantic view (off by default), so every path the view travels stays tested
+    return train(load_corpus(tiny_corpus_path), ModelParams(semantic_weight=SEMANTIC_WEIGHT_ON), holdout=True)
 
 
 @pytest.fixture(scope="session")

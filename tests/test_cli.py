@@ -42,6 +42,23 @@ def test_train_prints_heldout_figures_and_writes_model_and_card(tiny_corpus_path
     assert model.exists() and model.with_suffix(".card.md").exists()
 
 
+def test_train_leaves_the_semantic_view_out_unless_given_a_weight(tiny_corpus_path, tmp_path):
+    from classifier.model.files import load_model
+
+    plain, with_view = tmp_path / "plain.model", tmp_path / "view.model"
+    assert run("train", "--data", tiny_corpus_path, "--model", plain).exit_code == 0
+    result = run("train", "--data", tiny_corpus_path, "--model", with_view, "--semantic-weight", "0.25")
+    assert result.exit_code == 0, result.output
+    assert load_model(plain).semantic is None
+    fitted = load_model(with_view)
+    assert fitted.semantic is not None and fitted.semantic.weight == 0.25
+    assert fitted.card["params"]["semantic_weight"] == 0.25
+    refused = run(
+        "train", "--data", tiny_corpus_path, "--model", tmp_path / "x.model", "--semantic-weight", "-1"
+    )
+    assert refused.exit_code == 2 and not (tmp_path / "x.model").exists()
+
+
 def test_train_on_bad_corpus_lists_problems_and_fails(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,headline,topic,tone\n1,,markets,0.5\n2,Talks,sport,3\n", encoding="utf-8")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -146,6 +147,25 @@ def test_numbers_are_printed_as_pyarrow_and_pandas_print_them():
     assert sink.getvalue().to_pybytes().decode().split("\n")[:-1] == [text_number(v) for v in values.tolist()]
     lines = pd.DataFrame({"x": values}).to_json(orient="records", lines=True).splitlines()
     assert [line[5:-1] for line in lines] == [json_number(v) for v in values.tolist()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.floats(-1.2, 1.2), st.floats(allow_nan=True, allow_infinity=True),
+                          st.sampled_from([0.0, -0.0, -4e-6, 5e-6, 1.0, -1.0, 0.999995, -0.999996])),
+                max_size=60))  # fmt: skip
+def test_number_columns_are_written_as_each_number_alone(values):
+    import math
+
+    from classifier.io.plain import _number_cells
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.asarray(values, dtype=np.float64).round(5).tolist()
+    assert _number_cells(np.asarray(values), json_style=False) == [
+        "" if math.isnan(v) else text_number(v) for v in rounded
+    ]
+    assert _number_cells(np.asarray(values), json_style=True) == [
+        "null" if math.isnan(v) else json_number(v) for v in rounded
+    ]
 
 
 def _cli(args, input=None, plain=True, monkeypatch=None):
