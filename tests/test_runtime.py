@@ -70,6 +70,26 @@ def test_the_runtime_matches_on_any_text(tiny_model, texts):
     _assert_same(predict_texts(tiny_model, texts), _estimator_path(tiny_model, texts))
 
 
+def test_what_a_runtime_remembers_of_tokens_changes_no_answer(tiny_model_path, monkeypatch):
+    import classifier.model.runtime as runtime_module
+
+    chunks = [TEXTS[:4], ["Rupee gains 40 paisa", "Rupee falls"], TEXTS[3:], TEXTS[:4]]
+    fresh = [load_runtime(tiny_model_path).predict_columns(chunk) for chunk in chunks]
+
+    def same(runtime):
+        for chunk, expected in zip(chunks, fresh, strict=True):
+            got = runtime.predict_columns(chunk)
+            for name in PREDICTION_COLUMNS:
+                assert np.asarray(got[name]).tolist() == np.asarray(expected[name]).tolist(), name
+
+    warm = load_runtime(tiny_model_path)  # meets each chunk's tokens after those of the chunks before
+    same(warm)
+    monkeypatch.setattr(runtime_module, "TOKEN_CACHE_LIMIT", 5)  # starts afresh nearly every chunk
+    forgetful = load_runtime(tiny_model_path)
+    same(forgetful)
+    assert len(forgetful._token_rows) < len(warm._token_rows)  # it did forget
+
+
 @pytest.mark.filterwarnings("ignore:.*blank headline")
 def test_a_saved_runtime_predicts_what_the_model_does(tiny_model, tiny_model_path):
     runtime = load_runtime(tiny_model_path)

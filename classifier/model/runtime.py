@@ -32,6 +32,7 @@ __all__ = [
     "Runtime",
     "WordView",
     "calibrate",
+    "lexicon_at",
     "lexicon_features",
     "plain_arrays",
     "prediction_columns",
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 RUNTIME_FORMAT = 1  # the layout of the arrays below; a reader refuses any other
+TOKEN_CACHE_LIMIT = 400_000  # distinct tokens a runtime remembers before it starts afresh
 
 UNCERTAIN = "uncertain"
 
@@ -184,13 +186,19 @@ def lexicon_features(tokens: ChunkTokens, index: dict[str, int], valences: np.nd
     tokens in no list. Array arithmetic over the token positions of the whole chunk.
     """
     unique, codes = tokens.unique, tokens.codes
-    at = _lookup(index, unique)[codes]
+    figure = np.fromiter((u[:1].isdigit() for u in unique), bool, len(unique))[codes]
+    return lexicon_at(_lookup(index, unique)[codes], figure, tokens, valences, flags, negation_window)
+
+
+def lexicon_at(at: np.ndarray, figure: np.ndarray, tokens: ChunkTokens, valences: np.ndarray, flags: np.ndarray,
+               negation_window: int) -> np.ndarray:  # fmt: skip
+    """`lexicon_features` from each token position's lexicon row (-1 for none) and whether it is a figure."""
+    codes = tokens.codes
     word_flags = flags[at].T
     valenced, negator, failure, intensifier = (word_flags[k] for k in (VALENCED, NEGATOR, FAILURE,
                                                                         INTENSIFIER))  # fmt: skip
     rise, fall, growth, shrink = (word_flags[k] for k in (RISE, FALL, GROWTH, SHRINK))
     good, bad = word_flags[GOOD_QUANTITY], word_flags[BAD_QUANTITY]
-    figure = np.fromiter((u[:1].isdigit() for u in unique), bool, len(unique))[codes]
     n, position = tokens.n_texts, np.arange(len(codes))
     doc = tokens.doc
     start = np.flatnonzero(np.diff(doc, prepend=0)) + 1  # the separators' positions, plus one
@@ -325,6 +333,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self._lexicon_index = dict(zip(self.lexicon_words, range(len(self.lexicon_words)), strict=True))
+        self._forget_tokens()
         self._order = np.asarray([self.topics.index(t) for t in self.output_topics], dtype=np.intp)
         self._offsets = np.cumsum([0, *(v.n_features for v in self.views)])
         # one (text features, topics + 1) block: every head's weight for a column, read at once
@@ -338,42 +347,75 @@ class Runtime:
     def n_text_features(self) -> int:
         return int(self.topic_coef.shape[1])
 
-    def lexicon(self, tokens: ChunkTokens) -> np.ndarray:
-        """The lexicon features of a tokenised chunk."""
-        return lexicon_features(tokens, self._lexicon_index, self.lexicon_valences, self.lexicon_flags,
-                                self.negation_window)  # fmt: skip
+    # What a token means to every part of the model, looked up once per distinct token a runtime meets
+    # (not once per chunk and part): its id in each word view, its lexicon row, whether it is a
+    # figure and whether it is a known word. Chunks of one feed share most of their tokens.
 
-    def stems(self, tokens: ChunkTokens) -> list[str] | None:
-        """The chunk's token stems when a view reads stems (made once, read by every view), else None."""
-        return token_stems(tokens.unique) if any(v.stems for v in self.views) else None
+    def _forget_tokens(self) -> None:
+        self._token_rows: dict[str, int] = {}
+        self._token_view_ids = [np.zeros(0, dtype=np.intp) for _ in self.views]
+        self._token_lexicon = np.zeros(0, dtype=np.intp)
+        self._token_figure = np.zeros(0, dtype=bool)
+        self._token_known = np.zeros(0, dtype=bool)
+
+    def _learn_tokens(self, new: np.ndarray) -> None:
+        """Append the lookups of tokens met for the first time."""
+        stems = token_stems(new) if any(v.stems for v in self.views) else None
+        known = np.zeros(len(new), dtype=bool)
+        for k, view in enumerate(self.views):
+            ids = _lookup(view.index, stems if view.stems else new)
+            self._token_view_ids[k] = np.concatenate([self._token_view_ids[k], ids])
+            known |= view.unigram_column[ids] >= 0
+        lettered = np.fromiter((any(c.isalpha() for c in u) for u in new), bool, len(new))
+        known = (known if self.views else True) & lettered
+        self._token_known = np.concatenate([self._token_known, known])
+        self._token_lexicon = np.concatenate([self._token_lexicon, _lookup(self._lexicon_index, new)])
+        figure = np.fromiter((u[:1].isdigit() for u in new), bool, len(new))
+        self._token_figure = np.concatenate([self._token_figure, figure])
+
+    def token_rows(self, tokens: ChunkTokens) -> np.ndarray:
+        """Each token position's row in the runtime's token lookups (new tokens are looked up first)."""
+        if len(self._token_rows) > TOKEN_CACHE_LIMIT:  # a bound on memory over endless distinct tokens
+            self._forget_tokens()
+        unique = tokens.unique.tolist()
+        rows = list(map(self._token_rows.get, unique))
+        if None in rows:
+            missing = [i for i, row in enumerate(rows) if row is None]
+            first = len(self._token_rows)
+            for k, i in enumerate(missing):
+                rows[i] = self._token_rows[unique[i]] = first + k
+            self._learn_tokens(tokens.unique[missing])
+        return np.asarray(rows, dtype=np.intp)[tokens.codes]
+
+    def lexicon(self, tokens: ChunkTokens, rows: np.ndarray | None = None) -> np.ndarray:
+        """The lexicon features of a tokenised chunk (`rows`: its `token_rows`, when known)."""
+        rows = self.token_rows(tokens) if rows is None else rows
+        return lexicon_at(self._token_lexicon[rows], self._token_figure[rows], tokens, self.lexicon_valences,
+                          self.lexicon_flags, self.negation_window)  # fmt: skip
 
     def view_entries(
-        self, tokens: ChunkTokens, stems: list[str] | None = None
+        self, tokens: ChunkTokens, rows: np.ndarray | None = None
     ) -> list[tuple[np.ndarray, ...]]:
         """Each word view's (rows, columns, values) for a chunk, columns within that view."""
-        stems = self.stems(tokens) if stems is None else stems
-        return [v.entries(v.token_ids(tokens, stems), tokens.doc, tokens.n_texts) for v in self.views]
+        rows = self.token_rows(tokens) if rows is None else rows
+        return [
+            v.entries(ids[rows], tokens.doc, tokens.n_texts)
+            for v, ids in zip(self.views, self._token_view_ids, strict=True)
+        ]
 
-    def known_words(self, tokens: ChunkTokens, stems: list[str] | None = None) -> np.ndarray:
+    def known_words(self, tokens: ChunkTokens, rows: np.ndarray | None = None) -> np.ndarray:
         """For each text, how many of its words (tokens with a letter) some word view holds as a unigram."""
-        unique = tokens.unique
-        lettered = np.fromiter((any(c.isalpha() for c in u) for u in unique), bool, len(unique))
-        known = np.zeros(len(unique), dtype=bool)
-        for view in self.views:
-            keys = (stems if stems is not None else token_stems(unique)) if view.stems else unique
-            known |= view.unigram_column[_lookup(view.index, keys)] >= 0
-        if not self.views:
-            known = lettered
-        at = (known & lettered)[tokens.codes]
+        rows = self.token_rows(tokens) if rows is None else rows
+        at = self._token_known[rows]
         return np.bincount(tokens.doc[at], minlength=tokens.n_texts)[: tokens.n_texts].astype(np.int64)
 
     def scores(self, tokens: ChunkTokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Topic probabilities (columns `output_topics`), calibrated tone and known-word counts."""
         n = tokens.n_texts
-        stems = self.stems(tokens)
+        token_rows = self.token_rows(tokens)
         heads = np.zeros((n, self._weights.shape[1]), dtype=np.float64)
         for offset, (rows, cols, values) in zip(
-            self._offsets, self.view_entries(tokens, stems), strict=False
+            self._offsets, self.view_entries(tokens, token_rows), strict=False
         ):
             weighted = self._weights[offset + cols] * values[:, None].astype(np.float64)
             for k in range(heads.shape[1]):
@@ -385,9 +427,10 @@ class Runtime:
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         proba /= proba.sum(axis=1, keepdims=True)
-        lexical = self.lexicon(tokens) * self.lexicon_weight
+        lexical = self.lexicon(tokens, token_rows) * self.lexicon_weight
         raw = heads[:, -1] + lexical @ self.tone_coef[self.n_text_features :] + self.tone_intercept
-        return proba[:, self._order], calibrate(raw, self.tone_calibration), self.known_words(tokens, stems)
+        known = self.known_words(tokens, token_rows)
+        return proba[:, self._order], calibrate(raw, self.tone_calibration), known
 
     def predict_columns(self, texts: list[str], min_confidence: float | None = None,
                         tokens: ChunkTokens | None = None) -> dict[str, np.ndarray]:  # fmt: skip

@@ -7,6 +7,7 @@ tokenise without importing scikit-learn or pandas.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -83,22 +84,75 @@ class ChunkTokens:
     n_texts: int
 
 
+# ASCII text splits faster than a regex finds its words: every byte that is no word character,
+# apostrophe or ampersand becomes a space (the separator stays), then str.split. What the regex
+# does differently, dropping apostrophes and ampersands at a word's ends and folding numbers, is
+# then done once per distinct token (`_settle`), not over the whole text.
+# str.split takes the separator for white space, so it travels as "\x01" (which the text cannot keep).
+_SPLIT_MARK = "\x01"
+_ASCII_WORDS = bytes(
+    1 if chr(b) == SEPARATOR else b if b < 128 and (chr(b).isalnum() or chr(b) in "_'&") else 32
+    for b in range(256)
+)
+_WORD_EDGES = re.compile(r"(?m)^['&]+|['&]+$")
+
+
+def _ascii_found(joined: str) -> list[str]:
+    """Raw tokens of ASCII text: lower-cased, numbers not folded, edge apostrophes and ampersands kept."""
+    spaced = joined.lower().replace(SEPARATOR, f" {SEPARATOR} ")
+    return spaced.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
+
+
+def _chunk_found(texts: list[str]) -> list[str]:
+    """Raw tokens of a chunk's texts (without the separator), a separator token between texts.
+
+    Runs of ASCII texts take the split path, other texts the regex over folded text; both kinds
+    of token come out right after `_settle`.
+    """
+    joined = SEPARATOR.join(texts)
+    if joined.isascii():
+        return _ascii_found(joined)
+    found: list[str] = []
+    for k, (ascii_, run) in enumerate(itertools.groupby(texts, key=str.isascii)):
+        part = SEPARATOR.join(run)
+        if k:
+            found.append(SEPARATOR)
+        found.extend(_ascii_found(part) if ascii_ else _CHUNK_TOKENS.findall(fold(part)))
+    return found
+
+
+def _settle(tokens: list[str]) -> list[str]:
+    """Distinct raw tokens as WORD_PATTERN over folded text gives them ('' for none)."""
+    joined = "\n".join(tokens).replace(_SPLIT_MARK, SEPARATOR)
+    if "'" in joined or "&" in joined:
+        joined = _WORD_EDGES.sub("", joined)
+    return _DIGITS.sub("0", joined).split("\n")
+
+
 def tokenise_chunk(texts: list[str]) -> ChunkTokens:
-    """Tokenise a chunk at once: one normalise and one findall over the joined texts.
+    """Tokenise a chunk at once: one normalise and one pass over the joined texts.
 
     Equal to WORD_PATTERN over `normalise(text)` for each text (feed cleaning included). Stemming
     commutes with it (it only shortens letter runs inside tokens), so the stems view reuses these
     tokens.
     """
     texts = clean_texts([str(t) for t in texts])
-    joined = SEPARATOR.join(texts)
-    if joined.count(SEPARATOR) != max(len(texts) - 1, 0):
-        joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
-    found = _CHUNK_TOKENS.findall(fold(joined))
+    if SEPARATOR.join(texts).count(SEPARATOR) != max(len(texts) - 1, 0):
+        texts = [t.replace(SEPARATOR, " ") for t in texts]
+    found = _chunk_found(texts)
     # dict.fromkeys keeps first appearances in order; both passes run at C speed
     index = {token: i for i, token in enumerate(dict.fromkeys(found))}
     codes = np.fromiter(map(index.__getitem__, found), dtype=np.intp, count=len(found))
-    unique = np.empty(len(index), dtype=object)
-    unique[:] = list(index)
+    names = list(index)
+    settled = _settle(names)
+    if settled != names:  # raw tokens that fold together ("2" and "3"), or vanish (a lone "&")
+        merged: dict[str, int] = {}
+        remap = np.fromiter((merged.setdefault(t, len(merged)) if t else -1 for t in settled), np.intp,
+                            len(settled))  # fmt: skip
+        codes = remap[codes]
+        codes = codes[codes >= 0]
+        names = list(merged)
+    unique = np.empty(len(names), dtype=object)
+    unique[:] = names
     doc = np.cumsum((unique == SEPARATOR)[codes])  # the separator token starts each next text
     return ChunkTokens(unique=unique, codes=codes, doc=doc, n_texts=len(texts))
