@@ -149,6 +149,16 @@ def test_numbers_are_printed_as_pyarrow_and_pandas_print_them():
     assert [line[5:-1] for line in lines] == [json_number(v) for v in values.tolist()]
 
 
+@pytest.mark.parametrize("style", [text_number, json_number])
+def test_the_texts_made_at_once_are_each_numbers_own(style):
+    from classifier.io.plain import _UnitTexts
+
+    table = _UnitTexts(style)
+    table.make_all()
+    span = table.span
+    assert table.texts.tolist() == [style(k / span) for k in range(-span, span + 1)]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.floats(-1.2, 1.2), st.floats(allow_nan=True, allow_infinity=True),
                           st.sampled_from([0.0, -0.0, -4e-6, 5e-6, 1.0, -1.0, 0.999995, -0.999996])),
