@@ -83,3 +83,22 @@ def test_any_text_cleans_without_error_and_cleaning_is_idempotent(text):
 @given(st.lists(st.one_of(st.text(), st.sampled_from([raw for raw, _ in EXAMPLES])), max_size=8))
 def test_a_chunk_cleans_like_each_text_alone(texts):
     assert clean_texts(texts) == [clean_headline(t) for t in texts]
+
+
+SIGN_BITS = ["|", "•", "·", "<", ">", "&", "[", "(", " - ", " — ", " – ", "-", "By ", "  ", ". ", "? ", "! ", "...",
+             "LIVE", "Opinion", "Watch", "x", "y", " ", "\x1e"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(SIGN_BITS), max_size=6).map("".join), max_size=8))
+def test_the_chunk_wide_sign_search_flags_what_the_one_pattern_flags(texts):
+    import numpy as np
+
+    from classifier.model.cleaning import _SEP, _SIGNS, _sign_positions
+
+    texts = [t.replace(_SEP, " ") for t in texts]
+    joined = _SEP + _SEP.join(texts)
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    hits = np.asarray(_sign_positions(joined), dtype=np.int64)
+    flagged = set((np.searchsorted(starts, hits, side="right") - 1).tolist()) if texts else set()
+    assert flagged == {i for i, t in enumerate(texts) if _SIGNS.search(_SEP + t)}

@@ -103,6 +103,12 @@ _KICKER_START = re.compile(r"[\[(]?(?:" + _KICKERS + r")\b")
 # chunk joined by a separator (one C-level scan), then the hits are mapped back to their texts.
 _SIGNS = re.compile(r"[|•·<>&\[(]| [-—–] |By |  |[.?!] |\.\.\.|\x1e(?:\[|\()?(?:" + _KICKERS + r")\b")
 _SEP = "\x1e"
+# The same signs, found faster in a whole chunk by kind: one scan for the single characters (a
+# character set the regex engine skips along), a find loop for each literal, and a scan for kickers
+# anchored at the separator. One regex for all stops at every space to try its alternatives.
+_SIGN_CHARS = re.compile(r"[|•·<>&\[(]")
+_SIGN_TEXTS = (" - ", " — ", " – ", "By ", "  ", ". ", "? ", "! ", "...")
+_SIGN_KICKERS = re.compile(r"\x1e(?:\[|\()?(?:" + _KICKERS + r")\b")
 _ENDINGS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "ago", "AM", "PM", "am", "pm", "IST", "PKT",
             "GMT", "UTC", "TV", "LIVE", "Live", "live", " ")  # fmt: skip
 
@@ -135,6 +141,19 @@ def _clean_one(text: str) -> str:
     return text
 
 
+def _sign_positions(joined: str) -> list[int]:
+    """Where a sign of clutter (`_SIGNS`) starts in a chunk's joined texts; some signs may be missed
+    only where another sign of the same text overlaps them."""
+    found = [m.start() for m in _SIGN_CHARS.finditer(joined)]
+    for text in _SIGN_TEXTS:
+        at = joined.find(text)
+        while at >= 0:
+            found.append(at)
+            at = joined.find(text, at + 1)
+    found += [m.start() for m in _SIGN_KICKERS.finditer(joined)]
+    return found
+
+
 def clean_texts(texts: list[str]) -> list[str]:
     """Clean a chunk of texts; those with no sign of clutter are passed through untouched.
 
@@ -146,7 +165,7 @@ def clean_texts(texts: list[str]) -> list[str]:
         flagged = {i for i, t in enumerate(texts) if _SIGNS.search(_SEP + t)}
     else:
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-        hits = np.fromiter((m.start() for m in _SIGNS.finditer(joined)), np.int64)
+        hits = np.asarray(_sign_positions(joined), dtype=np.int64)
         # a hit at a text's leading separator belongs to that text, not the one before
         flagged = set(np.searchsorted(starts, hits, side="right") - 1) if len(hits) else set()
     return [_clean_one(t) if i in flagged or not _plainly_clean(t) else t for i, t in enumerate(texts)]
