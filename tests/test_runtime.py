@@ -70,24 +70,45 @@ def test_the_runtime_matches_on_any_text(tiny_model, texts):
     _assert_same(predict_texts(tiny_model, texts), _estimator_path(tiny_model, texts))
 
 
+def _without_view(path):
+    """A runtime of the tiny model with no semantic view: it reads raw tokens (`Runtime.positions`)."""
+    import dataclasses
+
+    return dataclasses.replace(load_runtime(path), semantic=None)
+
+
+def _same_columns(got, expected):
+    for name in PREDICTION_COLUMNS:
+        assert np.asarray(got[name]).tolist() == np.asarray(expected[name]).tolist(), name
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.text(max_size=60), st.text(alphabet="aZ9 '&-.,\x1e\x01\n\"é", max_size=30),
+                          st.sampled_from(TEXTS)), min_size=1, max_size=8))  # fmt: skip
+def test_raw_tokens_give_the_answers_of_the_chunk_tokens(tiny_model_path, texts):
+    runtime = _without_view(tiny_model_path)
+    from classifier.model.tokens import tokenise_chunk
+
+    _same_columns(
+        runtime.predict_columns(texts), runtime.predict_columns(texts, tokens=tokenise_chunk(texts))
+    )
+
+
 def test_what_a_runtime_remembers_of_tokens_changes_no_answer(tiny_model_path, monkeypatch):
     import classifier.model.runtime as runtime_module
 
-    chunks = [TEXTS[:4], ["Rupee gains 40 paisa", "Rupee falls"], TEXTS[3:], TEXTS[:4]]
-    fresh = [load_runtime(tiny_model_path).predict_columns(chunk) for chunk in chunks]
-
-    def same(runtime):
+    chunks = [TEXTS[:4], ["Rupee gains 40 paisa", "Rupee falls 2,000"], TEXTS[3:], TEXTS[:4], ["&& 12 '90s"]]
+    for load in (load_runtime, _without_view):  # the chunk-token path and the raw-token path
+        fresh = [load(tiny_model_path).predict_columns(chunk) for chunk in chunks]
+        warm = load(tiny_model_path)  # meets each chunk's tokens after those of the chunks before
         for chunk, expected in zip(chunks, fresh, strict=True):
-            got = runtime.predict_columns(chunk)
-            for name in PREDICTION_COLUMNS:
-                assert np.asarray(got[name]).tolist() == np.asarray(expected[name]).tolist(), name
-
-    warm = load_runtime(tiny_model_path)  # meets each chunk's tokens after those of the chunks before
-    same(warm)
-    monkeypatch.setattr(runtime_module, "TOKEN_CACHE_LIMIT", 5)  # starts afresh nearly every chunk
-    forgetful = load_runtime(tiny_model_path)
-    same(forgetful)
-    assert len(forgetful._token_rows) < len(warm._token_rows)  # it did forget
+            _same_columns(warm.predict_columns(chunk), expected)
+        with monkeypatch.context() as patched:
+            patched.setattr(runtime_module, "TOKEN_CACHE_LIMIT", 5)  # starts afresh nearly every chunk
+            forgetful = load(tiny_model_path)
+            for chunk, expected in zip(chunks, fresh, strict=True):
+                _same_columns(forgetful.predict_columns(chunk), expected)
+        assert len(forgetful._token_rows) < len(warm._token_rows)  # it did forget
 
 
 @pytest.mark.filterwarnings("ignore:.*blank headline")

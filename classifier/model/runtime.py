@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from classifier.config import PREDICTION_COLUMNS, PROBABILITY_COLUMNS, TONE_THRESHOLD, TOPICS
-from classifier.model.tokens import SEPARATOR, ChunkTokens, stem_words, tokenise_chunk
+from classifier.model.tokens import (
+    SEPARATOR,
+    ChunkTokens,
+    raw_tokens,
+    settle_tokens,
+    stem_words,
+    tokenise_chunk,
+)
 
 __all__ = [
     "LEXICON_FEATURES",
@@ -197,20 +204,20 @@ def lexicon_features(tokens: ChunkTokens, index: dict[str, int], valences: np.nd
     """
     unique, codes = tokens.unique, tokens.codes
     figure = np.fromiter((u[:1].isdigit() for u in unique), bool, len(unique))[codes]
-    return lexicon_at(_lookup(index, unique)[codes], figure, tokens, valences, flags, negation_window)
+    return lexicon_at(_lookup(index, unique)[codes], figure, tokens.doc, tokens.n_texts, valences, flags,
+                      negation_window)  # fmt: skip
 
 
-def lexicon_at(at: np.ndarray, figure: np.ndarray, tokens: ChunkTokens, valences: np.ndarray, flags: np.ndarray,
-               negation_window: int) -> np.ndarray:  # fmt: skip
-    """`lexicon_features` from each token position's lexicon row (-1 for none) and whether it is a figure."""
-    codes = tokens.codes
+def lexicon_at(at: np.ndarray, figure: np.ndarray, doc: np.ndarray, n: int, valences: np.ndarray,
+               flags: np.ndarray, negation_window: int) -> np.ndarray:  # fmt: skip
+    """`lexicon_features` from each token position's lexicon row (-1 for none), whether it is a
+    figure, and its text (`doc`, of `n` texts)."""
     word_flags = flags[at].T
     valenced, negator, failure, intensifier = (word_flags[k] for k in (VALENCED, NEGATOR, FAILURE,
                                                                         INTENSIFIER))  # fmt: skip
     rise, fall, growth, shrink = (word_flags[k] for k in (RISE, FALL, GROWTH, SHRINK))
     good, bad = word_flags[GOOD_QUANTITY], word_flags[BAD_QUANTITY]
-    n, position = tokens.n_texts, np.arange(len(codes))
-    doc = tokens.doc
+    position = np.arange(len(at))
     start = np.flatnonzero(np.diff(doc, prepend=0)) + 1  # the separators' positions, plus one
     doc_start = np.concatenate([[0], start])[doc]
     last_negator = np.maximum.accumulate(np.where(negator, position, -1))
@@ -314,6 +321,20 @@ def prediction_columns(proba: np.ndarray, tone: np.ndarray, known: np.ndarray, t
     return out
 
 
+class _RawRows(dict):
+    """Raw token -> its row in a runtime's token lookups (-1: it settles to nothing). A raw token met
+    for the first time gets a provisional row (-2, -3, ...) and waits in `pending` to be settled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: list[str] = []
+
+    def __missing__(self, raw: str) -> int:
+        self.pending.append(raw)
+        row = self[raw] = -1 - len(self.pending)
+        return row
+
+
 @dataclass
 class Runtime:
     """What predicting needs, as arrays: the word views, the lexicon, the semantic view, both heads.
@@ -364,6 +385,7 @@ class Runtime:
 
     def _forget_tokens(self) -> None:
         self._token_rows: dict[str, int] = {}
+        self._raw_rows = _RawRows()
         self._token_view_ids = [np.zeros(0, dtype=np.intp) for _ in self.views]
         self._token_lexicon = np.zeros(0, dtype=np.intp)
         self._token_figure = np.zeros(0, dtype=bool)
@@ -384,24 +406,56 @@ class Runtime:
         figure = np.fromiter((u[:1].isdigit() for u in new), bool, len(new))
         self._token_figure = np.concatenate([self._token_figure, figure])
 
+    def _rows_of(self, tokens: list[str]) -> np.ndarray:
+        """Each token's row in the token lookups, learning tokens met for the first time ('' gets -1)."""
+        rows = list(map(self._token_rows.get, tokens))
+        if None in rows:
+            new = [
+                t for t in dict.fromkeys(t for t, row in zip(tokens, rows, strict=True) if row is None) if t
+            ]
+            if new:
+                first = len(self._token_rows)
+                self._token_rows.update(zip(new, range(first, first + len(new)), strict=True))
+                names = np.empty(len(new), dtype=object)
+                names[:] = new
+                self._learn_tokens(names)
+            rows = [self._token_rows.get(t, -1) for t in tokens]
+        return np.asarray(rows, dtype=np.intp)
+
+    def _bounded(self) -> None:
+        if max(len(self._token_rows), len(self._raw_rows)) > TOKEN_CACHE_LIMIT:  # endless distinct tokens
+            self._forget_tokens()
+
     def token_rows(self, tokens: ChunkTokens) -> np.ndarray:
         """Each token position's row in the runtime's token lookups (new tokens are looked up first)."""
-        if len(self._token_rows) > TOKEN_CACHE_LIMIT:  # a bound on memory over endless distinct tokens
-            self._forget_tokens()
-        unique = tokens.unique.tolist()
-        rows = list(map(self._token_rows.get, unique))
-        if None in rows:
-            missing = [i for i, row in enumerate(rows) if row is None]
-            first = len(self._token_rows)
-            for k, i in enumerate(missing):
-                rows[i] = self._token_rows[unique[i]] = first + k
-            self._learn_tokens(tokens.unique[missing])
-        return np.asarray(rows, dtype=np.intp)[tokens.codes]
+        self._bounded()
+        return self._rows_of(tokens.unique.tolist())[tokens.codes]
+
+    def positions(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each token position's row in the token lookups and its text: `token_rows` and `doc` of
+        `tokenise_chunk(texts)`, from raw tokens each settled once per runtime, not once per chunk."""
+        self._bounded()
+        raw = self._raw_rows
+        found = raw_tokens(texts)
+        rows = np.fromiter(map(raw.__getitem__, found), dtype=np.intp, count=len(found))
+        if raw.pending:  # raw tokens met for the first time hold provisional rows -2, -3, ...
+            settled = self._rows_of(settle_tokens(raw.pending))
+            raw.update(zip(raw.pending, settled.tolist(), strict=True))
+            raw.pending = []
+            provisional = rows <= -2
+            rows[provisional] = settled[-2 - rows[provisional]]
+        if len(rows) and rows.min() < 0:
+            rows = rows[rows >= 0]  # raw tokens that settle to nothing (a lone "&")
+        separator = self._token_rows.get(SEPARATOR, -1)
+        return rows, np.cumsum(rows == separator)
 
     def lexicon(self, tokens: ChunkTokens, rows: np.ndarray | None = None) -> np.ndarray:
         """The lexicon features of a tokenised chunk (`rows`: its `token_rows`, when known)."""
         rows = self.token_rows(tokens) if rows is None else rows
-        return lexicon_at(self._token_lexicon[rows], self._token_figure[rows], tokens, self.lexicon_valences,
+        return self._lexicon(rows, tokens.doc, tokens.n_texts)
+
+    def _lexicon(self, rows: np.ndarray, doc: np.ndarray, n: int) -> np.ndarray:
+        return lexicon_at(self._token_lexicon[rows], self._token_figure[rows], doc, n, self.lexicon_valences,
                           self.lexicon_flags, self.negation_window)  # fmt: skip
 
     def view_entries(
@@ -409,24 +463,29 @@ class Runtime:
     ) -> list[tuple[np.ndarray, ...]]:
         """Each word view's (rows, columns, values) for a chunk, columns within that view."""
         rows = self.token_rows(tokens) if rows is None else rows
-        return [
-            v.entries(ids[rows], tokens.doc, tokens.n_texts)
-            for v, ids in zip(self.views, self._token_view_ids, strict=True)
-        ]
+        return self._view_entries(rows, tokens.doc, tokens.n_texts)
+
+    def _view_entries(self, rows: np.ndarray, doc: np.ndarray, n: int) -> list[tuple[np.ndarray, ...]]:
+        return [v.entries(ids[rows], doc, n) for v, ids in zip(self.views, self._token_view_ids, strict=True)]
 
     def known_words(self, tokens: ChunkTokens, rows: np.ndarray | None = None) -> np.ndarray:
         """For each text, how many of its words (tokens with a letter) some word view holds as a unigram."""
         rows = self.token_rows(tokens) if rows is None else rows
-        at = self._token_known[rows]
-        return np.bincount(tokens.doc[at], minlength=tokens.n_texts)[: tokens.n_texts].astype(np.int64)
+        return self._known_words(rows, tokens.doc, tokens.n_texts)
+
+    def _known_words(self, rows: np.ndarray, doc: np.ndarray, n: int) -> np.ndarray:
+        return np.bincount(doc[self._token_known[rows]], minlength=n)[:n].astype(np.int64)
 
     def scores(self, tokens: ChunkTokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Topic probabilities (columns `output_topics`), calibrated tone and known-word counts."""
-        n = tokens.n_texts
-        token_rows = self.token_rows(tokens)
+        return self._scores(self.token_rows(tokens), tokens.doc, tokens.n_texts, tokens)
+
+    def _scores(self, token_rows: np.ndarray, doc: np.ndarray, n: int,
+                tokens: ChunkTokens | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+        """`scores` from each token position's row and text (`tokens` too, for the semantic view)."""
         by_head = np.zeros((self._weights_by_head.shape[0], n), dtype=np.float64)
         for offset, (rows, cols, values) in zip(
-            self._offsets, self.view_entries(tokens, token_rows), strict=False
+            self._offsets, self._view_entries(token_rows, doc, n), strict=False
         ):
             columns, values = offset + cols, values.astype(np.float64)
             for k, weights in enumerate(self._weights_by_head):  # a contiguous row a head: twice as fast
@@ -439,16 +498,19 @@ class Runtime:
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         proba /= proba.sum(axis=1, keepdims=True)
-        lexical = self.lexicon(tokens, token_rows) * self.lexicon_weight
+        lexical = self._lexicon(token_rows, doc, n) * self.lexicon_weight
         raw = heads[:, -1] + lexical @ self.tone_coef[self.n_text_features :] + self.tone_intercept
-        known = self.known_words(tokens, token_rows)
+        known = self._known_words(token_rows, doc, n)
         return proba[:, self._order], calibrate(raw, self.tone_calibration), known
 
     def predict_columns(self, texts: list[str], min_confidence: float | None = None,
                         tokens: ChunkTokens | None = None) -> dict[str, np.ndarray]:  # fmt: skip
         """PREDICTION_COLUMNS for non-blank texts, as arrays."""
-        tokens = tokenise_chunk(texts) if tokens is None else tokens
-        proba, tone, known = self.scores(tokens)
+        if tokens is None and self.semantic is None:  # no view reads the chunk's own token list
+            rows, doc = self.positions(texts)
+            proba, tone, known = self._scores(rows, doc, len(texts))
+        else:
+            proba, tone, known = self.scores(tokenise_chunk(texts) if tokens is None else tokens)
         return prediction_columns(proba, tone, known, self.output_topics, min_confidence, self.tone_threshold)
 
     # Storage: plain arrays and one JSON string in an .npz, read with allow_pickle=False.

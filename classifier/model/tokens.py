@@ -22,6 +22,8 @@ __all__ = [
     "ChunkTokens",
     "fold",
     "normalise",
+    "raw_tokens",
+    "settle_tokens",
     "stem_words",
     "tokenise_chunk",
     "word_stems",
@@ -107,7 +109,7 @@ def _chunk_found(texts: list[str]) -> list[str]:
     """Raw tokens of a chunk's texts (without the separator), a separator token between texts.
 
     Runs of ASCII texts take the split path, other texts the regex over folded text; both kinds
-    of token come out right after `_settle`.
+    of token come out right after `settle_tokens`.
     """
     joined = SEPARATOR.join(texts)
     if joined.isascii():
@@ -121,12 +123,24 @@ def _chunk_found(texts: list[str]) -> list[str]:
     return found
 
 
-def _settle(tokens: list[str]) -> list[str]:
+def settle_tokens(tokens: list[str]) -> list[str]:
     """Distinct raw tokens as WORD_PATTERN over folded text gives them ('' for none)."""
     joined = "\n".join(tokens).replace(_SPLIT_MARK, SEPARATOR)
     if "'" in joined or "&" in joined:
         joined = _WORD_EDGES.sub("", joined)
     return _DIGITS.sub("0", joined).split("\n")
+
+
+def raw_tokens(texts: list[str]) -> list[str]:
+    """A chunk's raw tokens, feed cleaning included, a separator token between texts.
+
+    `settle_tokens` makes each distinct raw token what WORD_PATTERN finds in normalised text (or
+    '' where it finds nothing): a caller that remembers raw tokens settles each one once.
+    """
+    texts = clean_texts([str(t) for t in texts])
+    if SEPARATOR.join(texts).count(SEPARATOR) != max(len(texts) - 1, 0):
+        texts = [t.replace(SEPARATOR, " ") for t in texts]
+    return _chunk_found(texts)
 
 
 def tokenise_chunk(texts: list[str]) -> ChunkTokens:
@@ -136,15 +150,12 @@ def tokenise_chunk(texts: list[str]) -> ChunkTokens:
     commutes with it (it only shortens letter runs inside tokens), so the stems view reuses these
     tokens.
     """
-    texts = clean_texts([str(t) for t in texts])
-    if SEPARATOR.join(texts).count(SEPARATOR) != max(len(texts) - 1, 0):
-        texts = [t.replace(SEPARATOR, " ") for t in texts]
-    found = _chunk_found(texts)
+    found = raw_tokens(texts)
     # dict.fromkeys keeps first appearances in order; both passes run at C speed
     index = {token: i for i, token in enumerate(dict.fromkeys(found))}
     codes = np.fromiter(map(index.__getitem__, found), dtype=np.intp, count=len(found))
     names = list(index)
-    settled = _settle(names)
+    settled = settle_tokens(names)
     if settled != names:  # raw tokens that fold together ("2" and "3"), or vanish (a lone "&")
         merged: dict[str, int] = {}
         remap = np.fromiter((merged.setdefault(t, len(merged)) if t else -1 for t in settled), np.intp,

@@ -25,7 +25,6 @@ from classifier.io.plain import Doubt, PlainChunk, encode_plain, iter_plain, sca
 from classifier.io.readers import STDIN
 from classifier.io.writers import STDOUT, EncodedChunk, is_special, open_writer
 from classifier.model.runtime import Runtime
-from classifier.model.tokens import tokenise_chunk
 from classifier.predict.workers import forked_in_order
 
 __all__ = ["PlainSummary", "plain_possible", "predict_chunk_plain", "predict_plain"]
@@ -61,7 +60,7 @@ def predict_chunk_plain(runtime: Runtime, chunk: PlainChunk, min_confidence: flo
     rows = np.flatnonzero(np.fromiter((bool(t.strip()) for t in texts), dtype=bool, count=n))
     if len(rows):
         kept = [texts[i] for i in rows]
-        for name, values in runtime.predict_columns(kept, min_confidence, tokenise_chunk(kept)).items():
+        for name, values in runtime.predict_columns(kept, min_confidence).items():
             out[name][rows] = values
     columns: dict[str, list] = {ID_COLUMN: chunk.ids, TEXT_COLUMN: texts, **chunk.kept}
     kinds = dict.fromkeys(columns, "text")
