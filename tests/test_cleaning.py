@@ -102,3 +102,37 @@ def test_the_chunk_wide_sign_search_flags_what_the_one_pattern_flags(texts):
     hits = np.asarray(_sign_positions(joined), dtype=np.int64)
     flagged = set((np.searchsorted(starts, hits, side="right") - 1).tolist()) if texts else set()
     assert flagged == {i for i, t in enumerate(texts) if _SIGNS.search(_SEP + t)}
+
+
+ENDS_BITS = [
+    "ago",
+    "AM",
+    "pm",
+    "IST",
+    "TV",
+    "LIVE",
+    "live",
+    "7",
+    " ",
+    "x",
+    "é",
+    "\u00a0",
+    "\t",
+    "ﬁ",
+    "Ａ",
+    "ab",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(ENDS_BITS), max_size=5).map("".join), max_size=8))
+def test_the_chunk_wide_checks_refuse_what_each_text_check_refuses(texts):
+    import numpy as np
+
+    from classifier.model.cleaning import _SEP, _not_plainly_clean, _plainly_clean
+
+    joined = _SEP + _SEP.join(texts)
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    assert _not_plainly_clean(texts, joined, starts) == {
+        i for i, t in enumerate(texts) if not _plainly_clean(t)
+    }

@@ -168,7 +168,37 @@ def clean_texts(texts: list[str]) -> list[str]:
         hits = np.asarray(_sign_positions(joined), dtype=np.int64)
         # a hit at a text's leading separator belongs to that text, not the one before
         flagged = set(np.searchsorted(starts, hits, side="right") - 1) if len(hits) else set()
+        flagged |= _not_plainly_clean(texts, joined, starts)
+        cleaned = list(texts)
+        for i in flagged:
+            cleaned[i] = _clean_one(texts[i])
+        return cleaned
     return [_clean_one(t) if i in flagged or not _plainly_clean(t) else t for i, t in enumerate(texts)]
+
+
+_TAIL_SIGNS = re.compile(r"(?:" + "|".join(re.escape(e) for e in _ENDINGS) + r")(?=\x1e|\Z)")
+
+
+def _not_plainly_clean(texts: list[str], joined: str, starts: np.ndarray) -> set[int]:
+    """The texts `_plainly_clean` refuses, found chunk-wide: a check of all characters at once,
+    a scan of the texts' last four characters and of the characters after each separator."""
+    refused: set[int] = set()
+    whole = "".join(texts)
+    if not whole.isprintable():
+        refused.update(i for i, t in enumerate(texts) if not t.isprintable())
+    if not whole.isascii():
+        refused.update(
+            i for i, t in enumerate(texts) if not t.isascii() and not unicodedata.is_normalized("NFKC", t)
+        )
+    tails = [t[-4:] for t in texts]  # the longest ending has four characters
+    tail_starts = np.cumsum([0] + [len(t) + 1 for t in tails[:-1]])
+    ends = [m.start() for m in _TAIL_SIGNS.finditer(_SEP.join(tails))]
+    refused.update((np.searchsorted(tail_starts, ends, side="right") - 1).tolist() if ends else ())
+    at = joined.find(_SEP + " ")
+    while at >= 0:  # a leading space
+        refused.add(int(np.searchsorted(starts, at, side="right")) - 1)
+        at = joined.find(_SEP + " ", at + 1)
+    return refused
 
 
 def clean_headline(text: str) -> str:
