@@ -224,16 +224,19 @@ def lexicon_at(at: np.ndarray, figure: np.ndarray, doc: np.ndarray, n: int, vale
     doc_start = np.concatenate([[0], start])[doc]
     last_negator = np.maximum.accumulate(np.where(negator, position, -1))
     last_failure = np.maximum.accumulate(np.where(failure & ~negator, position, -1))
-    scored = valenced & ~negator
-    value = valences[at]
-    by_negator = (last_negator >= doc_start) & (position - last_negator <= negation_window)
-    by_failure = (last_failure >= doc_start) & (position - last_failure > 0) & (
-        position - last_failure <= negation_window) & (value[:, 0] > 0)  # fmt: skip
-    reversed_ = scored & (by_negator | by_failure)
-    value = np.where(reversed_[:, None], value * NEGATION_FACTOR, value) * scored[:, None]
+    # Only the scored positions (a valenced word, not a negator) carry valence: the sums below run
+    # over them alone, a tenth of the positions, and add the same numbers in the same order.
+    scored = np.flatnonzero(valenced & ~negator)
+    value = valences[at[scored]]
+    start_of, negated_at, failed_at = doc_start[scored], last_negator[scored], last_failure[scored]
+    by_negator = (negated_at >= start_of) & (scored - negated_at <= negation_window)
+    by_failure = (failed_at >= start_of) & (scored - failed_at > 0) & (
+        scored - failed_at <= negation_window) & (value[:, 0] > 0)  # fmt: skip
+    reversed_ = by_negator | by_failure
+    value = np.where(reversed_[:, None], value * NEGATION_FACTOR, value)
 
     def per_text(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(doc, weights=weights, minlength=n)[:n]
+        return np.bincount(doc[scored], weights=weights, minlength=n)[:n]
 
     def at_positions(where: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.bincount(doc[where], weights=weights, minlength=n)[:n]
@@ -266,7 +269,7 @@ def lexicon_at(at: np.ndarray, figure: np.ndarray, doc: np.ndarray, n: int, vale
     raw[:, NEGATIVE] = per_text(np.where(value[:, 0] < 0, -value[:, 0], 0.0))
     raw[:, NEGATED] = per_text(reversed_.astype(np.float64)) > 0
     raw[:, FIGURE_DIRECTION] = figure_direction
-    raw[:, INTENSIFIED] = per_text((intensifier & ~negator).astype(np.float64)) > 0
+    raw[:, INTENSIFIED] = np.bincount(doc[intensifier & ~negator], minlength=n)[:n] > 0
     raw[:, METRIC_DIRECTION] = metric_direction
     out = np.empty_like(raw)
     sums = [COMPOUND, VADER_COMPOUND, AFINN_COMPOUND]
