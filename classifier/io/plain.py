@@ -291,13 +291,23 @@ def encode_plain(
                 values = [
                     "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v for v in values
                 ]
-            cells.append(["" if v is None else '"' + v.replace('"', '""') + '"' for v in values])
+            cells.append(_quoted(values))
         elif kind == "number":
             cells.append(_number_cells(columns[name], json_style=False))
         else:
             cells.append([str(v) for v in columns[name]])
     data = "".join(sep.join(row) + "\n" for row in zip(*cells, strict=True)) if rows else ""
     return EncodedChunk(names, rows, data.encode("utf-8"))
+
+
+def _quoted(values: list) -> list[str]:
+    """CSV cells of a text column: quoted, quotes doubled, empty for None; a column of few distinct
+    values (labels) quotes each value once."""
+    distinct = dict.fromkeys(values)
+    if len(distinct) * 2 > len(values):
+        return ["" if v is None else '"' + v.replace('"', '""') + '"' for v in values]
+    quoted = {v: "" if v is None else '"' + v.replace('"', '""') + '"' for v in distinct}
+    return list(map(quoted.__getitem__, values))
 
 
 class _UnitTexts:
