@@ -324,6 +324,21 @@ def test_serve_without_its_extra_names_the_extra(tiny_model_path):
     assert "Traceback" not in result.stderr
 
 
+def test_the_loaded_model_is_hidden_from_the_collector_before_workers_fork(loaded, monkeypatch):
+    """A worker's first full collection would otherwise copy every page of the model it shares."""
+    import gc
+
+    from classifier.serve import server
+
+    frozen = []
+    monkeypatch.setattr(server, "_serve_forked", lambda *args: frozen.append(gc.get_freeze_count()))
+    try:
+        server.run_server(loaded, "127.0.0.1", 0, workers=2)
+    finally:
+        gc.unfreeze()
+    assert frozen and frozen[0] > 0
+
+
 @pytest.mark.slow
 def test_forked_workers_share_the_work_and_the_metrics_and_a_dead_worker_is_replaced(tiny_model_path):
     import psutil
@@ -340,10 +355,15 @@ def test_forked_workers_share_the_work_and_the_metrics_and_a_dead_worker_is_repl
                 ]
                 == expected
             )
-        metrics = call(url, "GET", "/metrics").body.decode()
-        count = re.search(
-            r'headlines_http_requests_total\{method="POST",route="/v1/predict",status="200"\} (\S+)', metrics
-        )
+        for _ in range(50):  # a worker counts a request just after sending its answer
+            metrics = call(url, "GET", "/metrics").body.decode()
+            count = re.search(
+                r'headlines_http_requests_total\{method="POST",route="/v1/predict",status="200"\} (\S+)',
+                metrics,
+            )
+            if count and float(count.group(1)) == 20.0:
+                break
+            time.sleep(0.05)
         assert count and float(count.group(1)) == 20.0  # summed over both workers
         workers[0].kill()
         workers[0].wait(10)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import ipaddress
 import os
 import shutil
@@ -33,6 +34,7 @@ __all__ = [
     "RESTARTS_ALLOWED",
     "RESTART_WINDOW",
     "bind",
+    "freeze_loaded",
     "is_loopback",
     "run_server",
     "url_of",
@@ -96,6 +98,19 @@ def warm(model: HeadlineModel) -> HeadlineModel:
     return model
 
 
+def freeze_loaded() -> None:
+    """Hide everything loaded so far from the garbage collector, before the workers fork.
+
+    A full collection in a forked worker writes to the header of every object it visits, so each
+    worker's first one copied every page of the model it shared with the parent: the two workers'
+    memory jumped by about 90 MB, whenever that collection happened to come (393 to 483 MB in the
+    middle of a 60-second run). Objects frozen here are never visited again, so their pages stay
+    shared; the model lives as long as the server anyway. What is garbage now is collected first.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def run_server(
     model: HeadlineModel, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     limits: Limits | None = None, announce: Callable[[str], None] | None = None,
@@ -104,6 +119,7 @@ def run_server(
     sock = bind(host, port)
     try:
         warm(model)
+        freeze_loaded()
         allowed = None
         if is_loopback(host):  # a loopback server answers only to loopback names (no DNS rebinding)
             allowed = frozenset(LOOPBACK_NAMES | {host.lower()})
