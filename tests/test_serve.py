@@ -375,19 +375,35 @@ def test_serve_without_its_extra_names_the_extra(tiny_model_path):
     assert "Traceback" not in result.stderr
 
 
-def test_the_loaded_model_is_hidden_from_the_collector_before_workers_fork(loaded, monkeypatch):
+def test_before_workers_fork_the_model_is_hidden_from_the_collector_and_blas_has_one_thread(
+    loaded, monkeypatch
+):
     """A worker's first full collection would otherwise copy every page of the model it shares."""
     import gc
 
+    from threadpoolctl import threadpool_info, threadpool_limits
+
     from classifier.serve import server
 
-    frozen = []
-    monkeypatch.setattr(server, "_serve_forked", lambda *args: frozen.append(gc.get_freeze_count()))
-    try:
-        server.run_server(loaded, "127.0.0.1", 0, workers=2)
-    finally:
-        gc.unfreeze()
-    assert frozen and frozen[0] > 0
+    seen = []
+
+    def forked(*args):
+        seen.append(
+            (
+                gc.get_freeze_count(),
+                {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"},
+            )
+        )
+
+    for name in server.BLAS_THREAD_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(server, "_serve_forked", forked)
+    with threadpool_limits(None):  # put the test process's thread counts back afterwards
+        try:
+            server.run_server(loaded, "127.0.0.1", 0, workers=2)
+        finally:
+            gc.unfreeze()
+    assert seen and seen[0][0] > 0 and seen[0][1] <= {1}
 
 
 @pytest.mark.slow
