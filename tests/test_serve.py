@@ -407,6 +407,38 @@ def test_before_workers_fork_the_model_is_hidden_from_the_collector_and_blas_has
 
 
 @pytest.mark.slow
+def test_connections_opened_together_are_spread_over_the_workers(tiny_model_path):
+    """Four keep-alive connections opened at once: two a worker, not all four on whichever woke first."""
+    import http.client
+
+    import psutil
+
+    with serve_command("--model", str(tiny_model_path), "--workers", "2") as (proc, url):
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(4)]
+        for conn in conns:
+            conn.connect()
+        for conn in conns:
+            conn.request(
+                "POST",
+                "/v1/predict",
+                json.dumps({"headlines": ["Gold gains"]}),
+                {"Content-Type": "application/json"},
+            )
+        assert all(conn.getresponse().read() and True for conn in conns)
+        held = sorted(
+            sum(
+                c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+                for c in worker.net_connections("tcp")
+            )
+            for worker in psutil.Process(proc.pid).children()
+        )
+        for conn in conns:
+            conn.close()
+        assert held == [2, 2]
+
+
+@pytest.mark.slow
 def test_forked_workers_share_the_work_and_the_metrics_and_a_dead_worker_is_replaced(tiny_model_path):
     import psutil
 

@@ -3,7 +3,7 @@
 Owns: the web app built by `create_app(model, limits)`, its request limits, reading request bodies
 and choosing the answer's format, batching requests into the model, the Prometheus metrics, the
 page's static files (`static/`) and running the server (one process, or forked workers that share
-one loaded model). Rows are predicted and encoded by the same functions that write `headlines
+one loaded model and get their connections from the parent in turn). Rows are predicted and encoded by the same functions that write `headlines
 predict`'s output: its fast path (`classifier.predict.plain.predict_chunk_plain` on the model's
 runtime) without reasons, `classifier.model.heads` and `classifier.predict.stream.encode_predictions`
 with them, and `classifier.io.writers` for the header.

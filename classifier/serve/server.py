@@ -1,10 +1,10 @@
 """Running the service: bind the address, then serve in this process or in forked workers sharing the model.
 
 uvicorn serves the app. With `workers` > 1 the parent binds the socket, loads and warms the model,
-then forks the workers, so they share the model's memory (copy-on-write) and one listening
-socket (the kernel spreads connections among them). The parent restarts a worker that dies, and
-on SIGINT or SIGTERM stops them all. uvicorn's own `--workers` starts fresh interpreters that would
-each load the model again, hence this small pre-fork loop.
+then forks the workers, so they share the model's memory (copy-on-write); the parent accepts
+connections and hands them to the workers in turn (`classifier.serve.handoff`). The parent
+restarts a worker that dies, and on SIGINT or SIGTERM stops them all. uvicorn's own `--workers`
+starts fresh interpreters that would each load the model again, hence this small pre-fork loop.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from classifier.errors import ServeError
 from classifier.model.heads import HeadlineModel, predict_texts
 from classifier.serve.app import create_app
 from classifier.serve.guard import LOOPBACK_NAMES
+from classifier.serve.handoff import Dispatcher, adopting_server, channel_pair
 from classifier.serve.limits import Limits
 
 __all__ = [
@@ -154,7 +155,9 @@ def run_server(
         sock.close()
 
 
-def _serve(model: HeadlineModel, sock: socket.socket, limits: Limits | None, allowed) -> None:
+def _serve(model: HeadlineModel, sock: socket.socket | None, limits: Limits | None, allowed,
+           channel: socket.socket | None = None) -> None:  # fmt: skip
+    """Run uvicorn on the listening socket, or (a forked worker) on the connections sent down `channel`."""
     import uvicorn
 
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
@@ -163,7 +166,10 @@ def _serve(model: HeadlineModel, sock: socket.socket, limits: Limits | None, all
         create_app(model, limits, allowed), log_level="warning", access_log=False, server_header=False,
         lifespan="off", timeout_keep_alive=5, timeout_graceful_shutdown=5,
     )  # fmt: skip
-    uvicorn.Server(config).run(sockets=[sock])
+    if channel is None:
+        uvicorn.Server(config).run(sockets=[sock])
+    else:
+        adopting_server(config, channel).run()
 
 
 def _serve_forked(
@@ -171,20 +177,30 @@ def _serve_forked(
 ) -> None:
     metrics_dir = tempfile.mkdtemp(prefix="headlines-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir  # before any worker imports prometheus_client
-    children: set[int] = set()
+    children: dict[int, int] = {}  # pid -> the worker's slot in `channels`
+    channels: list[socket.socket | None] = [None] * workers  # the parent's end of each worker's channel
+    dispatcher = Dispatcher(sock, channels)
     deaths: list[float] = []
     stopping = False
 
-    def start() -> None:
+    def start(slot: int) -> None:
+        parent_end, child_end = channel_pair()
         pid = os.fork()
         if pid:
-            children.add(pid)
+            child_end.close()
+            old, channels[slot] = channels[slot], parent_end
+            if old is not None:
+                old.close()
+            children[pid] = slot
             return
         code = 0
         try:  # the worker: its own event loop and app around the shared model
             signal.signal(signal.SIGINT, signal.default_int_handler)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            _serve(model, sock, limits, allowed)
+            for other in (sock, parent_end, *channels):  # connections come down its own channel
+                if other is not None:
+                    other.close()
+            _serve(model, None, limits, allowed, channel=child_end)
         except KeyboardInterrupt:
             pass
         except BaseException:  # noqa: BLE001 (reported, then the parent decides)
@@ -198,21 +214,23 @@ def _serve_forked(
     def stop(signum, frame) -> None:
         nonlocal stopping
         stopping = True
+        dispatcher.stop()
         for pid in list(children):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        for _ in range(workers):
-            start()
+        for slot in range(workers):
+            start(slot)
+        dispatcher.start()
         while children:
             try:
                 pid, status = os.wait()
             except ChildProcessError:
                 break
-            children.discard(pid)
-            if stopping:
+            slot = children.pop(pid, None)
+            if stopping or slot is None:
                 continue
             now = time.monotonic()
             deaths[:] = [t for t in deaths if now - t < RESTART_WINDOW] + [now]
@@ -221,15 +239,19 @@ def _serve_forked(
                 raise ServeError(f"workers died {len(deaths)} times in {RESTART_WINDOW:g} s; stopping")
             sys.stderr.write(f"worker {pid} ended ({_how(status)}); starting another\n")
             sys.stderr.flush()
-            start()
+            start(slot)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        dispatcher.close()
         while children:
             try:
-                children.discard(os.wait()[0])
+                children.pop(os.wait()[0], None)
             except ChildProcessError:
                 break
+        for channel in channels:
+            if channel is not None:
+                channel.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
         os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
