@@ -43,6 +43,9 @@ class Dispatcher:
     def __init__(self, sock: socket.socket, channels: list[socket.socket | None]) -> None:
         self.sock = sock
         self.channels = channels
+        # Held while the parent holds an accepted connection: a worker forked meanwhile would keep
+        # a copy of its descriptor, and the connection would stay open until that worker ends.
+        self.lock = threading.Lock()
         self._turn = 0
         self._wake_read, self._wake_write = os.pipe()
         self._thread = threading.Thread(target=self._run, name="headlines-accept", daemon=True)
@@ -71,26 +74,33 @@ class Dispatcher:
             selector.register(self.sock, selectors.EVENT_READ)
             selector.register(self._wake_read, selectors.EVENT_READ)
             while True:
-                ready = {key.fileobj for key, _ in selector.select()}
+                try:
+                    ready = {key.fileobj for key, _ in selector.select()}
+                except (OSError, ValueError):  # the socket was closed under it: the server is ending
+                    return
                 if self._wake_read in ready:
                     return
-                self._accept_waiting()
+                while self._accept_one():
+                    pass
 
-    def _accept_waiting(self) -> None:
-        while True:
+    def _accept_one(self) -> bool:
+        """Accept one waiting connection and hand it on; False when none is waiting (or accepting fails)."""
+        with self.lock:
             try:
                 conn, _ = self.sock.accept()
             except BlockingIOError:
-                return
+                return False
             except OSError as exc:
+                if exc.errno in (errno.ECONNABORTED, errno.EPROTO, errno.EPERM, errno.EINTR):
+                    return True  # that connection is gone; others may wait
                 if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
                     time.sleep(0.05)  # out of descriptors or memory: let connections close first
-                    return
-                continue  # ECONNABORTED and the like: that connection is gone
+                return False
             with conn:  # the worker holds its own descriptor once sent; the parent's is closed
                 if conn.family in (socket.AF_INET, socket.AF_INET6):
                     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 self._hand(conn)
+        return True
 
     def _hand(self, conn: socket.socket) -> None:
         """Send a connection to the next worker that takes it; if none does, it is closed."""

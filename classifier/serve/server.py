@@ -185,7 +185,8 @@ def _serve_forked(
 
     def start(slot: int) -> None:
         parent_end, child_end = channel_pair()
-        pid = os.fork()
+        with dispatcher.lock:  # no accepted connection is in the parent's hands while it forks
+            pid = os.fork()
         if pid:
             child_end.close()
             old, channels[slot] = channels[slot], parent_end
