@@ -177,6 +177,18 @@ def test_requests_without_reasons_build_no_data_frame(loaded, monkeypatch):
     ]
 
 
+def test_a_model_without_a_runtime_takes_the_full_path_with_the_same_rows(loaded):
+    fast, full = Batcher(loaded), Batcher(loaded)
+    full.runtime = None  # as for a model with character n-gram views
+    for fmt in ("json", "csv", "tsv"):
+        a, b = (
+            asyncio.run(batcher.predict(["1", "2", "3"], TEXTS[:3], 0, 0.6, fmt)) for batcher in (fast, full)
+        )
+        assert (a.lines, a.table, a.rows, a.blank) == (b.lines, b.table, b.rows, b.blank)
+    fast.close()
+    full.close()
+
+
 def test_only_the_model_thread_skips_sklearns_checks(loaded):
     import sklearn
 
