@@ -5,12 +5,16 @@ ending at its request count or its duration, whichever comes first, and stops by
 
 1. steady: one headline a request at a fixed rate (500 a second) for 60 seconds, over many
    keep-alive connections, after 15 unmeasured seconds of the same load; the server's memory is
-   sampled every half second and its first and last ten seconds compared;
+   sampled every half second and the peaks of the run's first and last thirds compared;
 2. single: many concurrent clients, each sending one headline a request as fast as answered;
-3. batch: a few clients each sending 1,000 headlines a request.
+3. batch: clients each sending 1,000 headlines a request as fast as answered, two per worker by
+   default, so that a worker has the next request waiting while it predicts (as predict's
+   workers have their next chunk). The server's parent hands connections to the workers in turn;
+   the CPU each worker used is printed, so an uneven spread would show.
 
 Then the batch phase's rows go through a plain `headlines predict` (a file in, JSON lines out,
-all cores) for scale. Traffic goes only to 127.0.0.1. Run it with `make benchmark-serve`.
+`--jobs` all cores) for scale, and predict's start-up is timed on one row, so its rows a second
+are given with and without it. Traffic goes only to 127.0.0.1. Run it with `make benchmark-serve`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import subprocess
 import sys
@@ -44,6 +49,16 @@ def tree_cpu(pid: int) -> float:
             times = proc.cpu_times()
             total += times.user + times.system
     return total
+
+
+def worker_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user and system) used so far by each child of a process (the server's workers)."""
+    found = {}
+    for proc in psutil.Process(pid).children():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = proc.cpu_times()
+            found[proc.pid] = times.user + times.system
+    return found
 
 
 def tree_memory(pid: int) -> int:
@@ -81,8 +96,8 @@ class MemorySampler:
         self._stop.set()
         self._thread.join()
 
-    def peak(self, since: float = 0.0) -> int:
-        return max((m for t, m in self.samples if t >= since), default=0)
+    def peak(self, since: float = 0.0, until: float = float("inf")) -> int:
+        return max((m for t, m in self.samples if since <= t < until), default=0)
 
     def mean(self, start: float, end: float) -> float:
         values = [m for t, m in self.samples if start <= t < end]
@@ -134,6 +149,7 @@ async def run_phase(port: int, clients: int, rows_per_request: int, texts: list[
                     duration: float) -> dict:  # fmt: skip
     """Each client posts requests back to back until the phase's count or time runs out."""
     latencies: list[float] = []
+    starts: list[int] = []  # the first row of each answered request, in texts
     errors = 0
     sent = 0
     deadline = time.monotonic() + duration
@@ -157,6 +173,7 @@ async def run_phase(port: int, clients: int, rows_per_request: int, texts: list[
                     await client.connect()
                     continue
                 latencies.append(time.perf_counter() - began)
+                starts.append(start)
                 if status != 200 or answer.count(b'{"id":') != rows_per_request:
                     errors += 1
         finally:
@@ -170,7 +187,7 @@ async def run_phase(port: int, clients: int, rows_per_request: int, texts: list[
         "clients": clients, "rows_per_request": rows_per_request, "requests": len(latencies), "seconds": elapsed,
         "requests_per_s": len(latencies) / elapsed, "rows_per_s": len(latencies) * rows_per_request / elapsed,
         "p50_ms": float(np.percentile(lat, 50)), "p95_ms": float(np.percentile(lat, 95)),
-        "p99_ms": float(np.percentile(lat, 99)), "errors": errors,
+        "p99_ms": float(np.percentile(lat, 99)), "errors": errors, "starts": starts,
     }  # fmt: skip
 
 
@@ -226,26 +243,48 @@ async def run_open_loop(port: int, rate: float, texts: list[str], max_requests: 
     }  # fmt: skip
 
 
-def run_cli(model: Path, texts: list[str]) -> dict:
-    """The same rows through a plain `headlines predict` (all cores), timed with its peak memory."""
+def cli_jobs() -> int:
+    """The worker processes `headlines predict` runs by default: all cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _predict(model: Path, source: Path, output: Path, jobs: int) -> tuple[float, float]:
+    """Run `headlines predict` on a file; its seconds and its peak memory in MB."""
+    began = time.monotonic()
+    proc = subprocess.Popen([str(BIN / "headlines"), "predict", str(source), "--model", str(model),
+                             "--output", str(output), "--quiet", "--jobs", str(jobs)], cwd=ROOT)  # fmt: skip
+    with MemorySampler(proc.pid, every=0.2) as memory:
+        code = proc.wait()
+    elapsed = time.monotonic() - began
+    if code != 0:
+        raise SystemExit(f"headlines predict failed with exit code {code}")
+    return elapsed, memory.peak() / 2**20
+
+
+def run_cli(model: Path, texts: list[str], jobs: int) -> dict:
+    """The same rows through a plain `headlines predict --jobs N`, timed with its peak memory.
+
+    Its start-up (imports, loading the model) is timed on a one-row file first, the best of three.
+    """
     with tempfile.TemporaryDirectory() as folder:
-        source, output = Path(folder) / "rows.txt", Path(folder) / "out.jsonl"
+        one, source, output = Path(folder) / "one.txt", Path(folder) / "rows.txt", Path(folder) / "out.jsonl"
+        one.write_text(texts[0] + "\n", encoding="utf-8")
+        startup = min(_predict(model, one, output, jobs)[0] for _ in range(3))
         source.write_text("\n".join(texts) + "\n", encoding="utf-8")
-        began = time.monotonic()
-        proc = subprocess.Popen([str(BIN / "headlines"), "predict", str(source), "--model", str(model),
-                                 "--output", str(output), "--quiet"], cwd=ROOT)  # fmt: skip
-        with MemorySampler(proc.pid, every=0.2) as memory:
-            code = proc.wait()
-        elapsed = time.monotonic() - began
-        if code != 0:
-            raise SystemExit(f"headlines predict failed with exit code {code}")
+        elapsed, peak = _predict(model, source, output, jobs)
         with open(output, encoding="utf-8") as lines:
             written = sum(1 for _ in lines)
     return {
         "rows": written,
+        "jobs": jobs,
         "seconds": elapsed,
+        "startup_seconds": startup,
         "rows_per_s": written / elapsed,
-        "peak_mb": memory.peak() / 2**20,
+        "rows_per_s_after_startup": written / max(elapsed - startup, 1e-9),
+        "peak_mb": peak,
     }
 
 
@@ -264,12 +303,18 @@ def main() -> None:
     )
     parser.add_argument("--single-seconds", type=float, default=20.0)
     parser.add_argument("--single-requests", type=int, default=50_000)
-    parser.add_argument("--batch-clients", type=int, default=2)
+    parser.add_argument(
+        "--batch-clients", type=int, help="Clients sending batches (default: two per worker)."
+    )
     parser.add_argument("--batch-rows", type=int, default=1_000)
     parser.add_argument("--batch-seconds", type=float, default=30.0)
     parser.add_argument("--batch-requests", type=int, default=300)
+    parser.add_argument(
+        "--cli-jobs", type=int, default=cli_jobs(), help="predict's --jobs (default: all cores, as predict)."
+    )
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args()
+    args.batch_clients = args.batch_clients or 2 * args.workers
 
     corpus = pd.read_csv(args.data, dtype=str, keep_default_na=False)["headline"].tolist()
     rng = random.Random(13)
@@ -286,6 +331,9 @@ def main() -> None:
             ended = time.monotonic()
             steady["server_cpu_ms_per_request"] = (tree_cpu(proc.pid) - cpu) * 1000 / steady["requests"]
             steady["peak_mb"] = memory.peak() / 2**20
+            third = (ended - began) / 3
+            steady["first_third_peak_mb"] = memory.peak(began, began + third) / 2**20
+            steady["last_third_peak_mb"] = memory.peak(ended - third, ended) / 2**20
             steady["first_10s_mb"] = memory.mean(began, began + 10) / 2**20
             steady["last_10s_mb"] = memory.mean(ended - 10, ended) / 2**20
             results["steady"] = steady
@@ -293,25 +341,33 @@ def main() -> None:
             results["single"] = asyncio.run(
                 run_phase(port, args.clients, 1, texts, args.single_requests, args.single_seconds)
             )
+            del results["single"]["starts"]
             results["single"]["server_cpu_ms_per_request"] = (
                 (tree_cpu(proc.pid) - cpu) * 1000 / results["single"]["requests"]
             )
             results["single"]["peak_mb"] = memory.peak(phase) / 2**20
-            phase = time.monotonic()
-            results["batch"] = asyncio.run(
+            phase, workers, own = time.monotonic(), worker_cpu(proc.pid), time.process_time()
+            results["batch"] = batch = asyncio.run(
                 run_phase(
                     port, args.batch_clients, args.batch_rows, texts, args.batch_requests, args.batch_seconds
                 )
             )
-            results["batch"]["peak_mb"] = memory.peak(phase) / 2**20
+            batch["peak_mb"] = memory.peak(phase) / 2**20
+            used = worker_cpu(proc.pid)
+            batch["worker_cpu_share"] = sorted(
+                ((used[pid] - workers.get(pid, 0.0)) / batch["seconds"] for pid in used), reverse=True
+            )
+            batch["load_generator_cpu_share"] = (time.process_time() - own) / batch["seconds"]
     finally:
         proc.terminate()
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
-    rows = [texts[i % len(texts)] for i in range(results["batch"]["requests"] * args.batch_rows)]
-    results["cli"] = run_cli(args.model, rows)
+    rows = [
+        text for start in results["batch"].pop("starts") for text in texts[start : start + args.batch_rows]
+    ]
+    results["cli"] = run_cli(args.model, rows, args.cli_jobs)
     report(args, url, results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
@@ -329,22 +385,33 @@ def report(args, url: str, results: dict) -> None:
     rows = (
         (f"1 headline a request, {args.rate:,.0f}/s offered for {args.rate_seconds:.0f} s", steady),
         (f"1 headline a request, {args.clients} clients as fast as answered", single),
-        (f"{args.batch_rows:,} headlines a request, {args.batch_clients} clients", batch),
+        (f"{args.batch_rows:,} headlines a request, {args.batch_clients} clients as fast as answered", batch),
     )
     for name, r in rows:
         print(f"| {name} | {r['requests']:,} in {r['seconds']:.0f} s | {r['requests_per_s']:,.0f} | "
               f"{r['rows_per_s']:,.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | "
               f"{r['peak_mb']:.0f} MB |")  # fmt: skip
-    print(f"| `headlines predict` on the batch rows ({cli['rows']:,}; file in, JSON lines out, all cores) | | | "
-          f"{cli['rows_per_s']:,.0f} | | | | 0 | {cli['peak_mb']:.0f} MB |")  # fmt: skip
+    print(f"| `headlines predict --jobs {cli['jobs']}` on the same {cli['rows']:,} rows (file in, JSON lines out) "
+          f"| | | {cli['rows_per_s_after_startup']:,.0f} ({cli['rows_per_s']:,.0f} with its start-up) | | | | 0 | "
+          f"{cli['peak_mb']:.0f} MB |")  # fmt: skip
     print()
-    print(f"memory over the {steady['seconds']:.0f} s fixed-rate run: {steady['first_10s_mb']:.0f} MB in the first "
-          f"10 s, {steady['last_10s_mb']:.0f} MB in the last 10 s ({steady['last_10s_mb'] / steady['first_10s_mb']:.3f}x)")  # fmt: skip
+    first, last = steady["first_third_peak_mb"], steady["last_third_peak_mb"]
+    print(f"memory over the {steady['seconds']:.0f} s fixed-rate run (after {args.warmup_seconds:.0f} s of the same "
+          f"load, unmeasured): peak {first:.0f} MB in its first third, {last:.0f} MB in its last ({last / first:.3f}x); "
+          f"mean {steady['first_10s_mb']:.0f} MB in the first 10 s, {steady['last_10s_mb']:.0f} MB in the last 10 s "
+          f"({steady['last_10s_mb'] / steady['first_10s_mb']:.3f}x)")  # fmt: skip
     print(f"server CPU per one-headline request: {steady['server_cpu_ms_per_request']:.2f} ms at the fixed rate, "
           f"{single['server_cpu_ms_per_request']:.2f} ms with {args.clients} clients")  # fmt: skip
+    shares = ", ".join(f"{share:.0%}" for share in batch["worker_cpu_share"])
+    print(f"batch phase: {args.batch_clients} clients x {args.batch_rows:,} headlines a request (JSON in, JSON out) "
+          f"against {args.workers} workers, which used {shares} of a core each; the load generator used "
+          f"{batch['load_generator_cpu_share']:.0%} of a core")  # fmt: skip
+    print(f"compared with: headlines predict --jobs {cli['jobs']} ({cli['jobs']} processes) on the same rows, a file "
+          f"in and JSON lines out; its start-up ({cli['startup_seconds']:.2f} s, timed on one row) left out, and "
+          f"counted in brackets")  # fmt: skip
     print(
-        f"batches against predict: {batch['rows_per_s'] / cli['rows_per_s']:.2f}x its rows/s "
-        f"(predict's {cli['seconds']:.1f} s include its start-up)"
+        f"batches against predict: {batch['rows_per_s'] / cli['rows_per_s_after_startup']:.2f}x its rows/s "
+        f"({batch['rows_per_s'] / cli['rows_per_s']:.2f}x counting its start-up)"
     )
 
 

@@ -68,6 +68,17 @@ def test_json_rows_equal_the_cli_jsonl_field_for_field(service, tiny_model_path,
     assert lines.body == expected  # byte for byte, rounding included
 
 
+def test_json_rows_without_reasons_equal_the_cli_byte_for_byte(service, tiny_model_path, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    for args, options in (([], {}), (["--min-confidence", 0.6], {"min_confidence": 0.6})):
+        expected = cli_output(tiny_model_path, source, "--format", "jsonl", *args)
+        lines = post_json(service, {"headlines": TEXTS, **options}, Accept="application/x-ndjson")
+        assert lines.status == 200 and lines.body == expected
+        whole = post_json(service, {"headlines": TEXTS, **options})
+        assert whole.body == b'{"predictions":[' + b",".join(expected.splitlines()) + b"]}"
+
+
 def test_csv_body_answered_as_csv_equals_the_cli(service, tiny_model_path, tmp_path):
     source = tmp_path / "in.csv"
     frame = pd.DataFrame({"id": ["z9", "z2", "z5"], "title": ['Rupee slides, "again"', "Troops trade\nfire", "+1 gold"],
@@ -126,6 +137,58 @@ def test_requests_waiting_together_share_one_model_call(loaded):
         assert answer.blank == (0 if texts[0] else 1)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_table_requests_waiting_together_share_one_call_and_get_their_own_rows(loaded, fmt):
+    texts = ['Rupee slides, "again"', "Troops trade\nfire", "", "+1 gold\r", "Sensex\tsoars"]
+    jobs = [([f"r{i}\n{j}" for j in range(i % 3)], [texts[(i + j) % 5] for j in range(i % 3)], fmt, i % 2 == 0)
+            for i in range(7)]  # fmt: skip
+    batcher = Batcher(loaded)
+
+    async def all_at_once():
+        return await asyncio.gather(*(batcher.predict(ids, t, 0, None, f, safe) for ids, t, f, safe in jobs))
+
+    answers = asyncio.run(all_at_once())
+    batcher.close()
+    assert batcher.batches == 2  # one call for the safe-CSV requests, one for the others
+    for (ids, texts_, _, safe), answer in zip(jobs, answers, strict=True):
+        alone = predict_frame(loaded, pd.DataFrame({"id": ids, "headline": texts_}, dtype=object))
+        assert answer.table == Batcher._table(alone, fmt, safe) and answer.rows == len(texts_)
+
+
+def test_requests_without_reasons_build_no_data_frame(loaded, monkeypatch):
+    import classifier.serve.batcher as batcher_module
+
+    batcher = Batcher(loaded)
+    expected = [batcher._predict_full([job], 0, None, fmt, False)[0] for job, fmt in (
+        (batcher_module.Job(["1", "2"], ["Rupee slides", ""], 0, None, "json", False, None), "jsonl"),
+        (batcher_module.Job(["1", "2"], ["Rupee slides", ""], 0, None, "csv", False, None), "csv"))]  # fmt: skip
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the fast path built a DataFrame")
+
+    monkeypatch.setattr(batcher_module, "predict_frame", refuse)
+    got = [
+        asyncio.run(batcher.predict(["1", "2"], ["Rupee slides", ""], 0, None, fmt))
+        for fmt in ("json", "csv")
+    ]
+    batcher.close()
+    assert [(a.lines, a.table, a.rows, a.blank) for a in got] == [
+        (a.lines, a.table, a.rows, a.blank) for a in expected
+    ]
+
+
+def test_a_model_without_a_runtime_takes_the_full_path_with_the_same_rows(loaded):
+    fast, full = Batcher(loaded), Batcher(loaded)
+    full.runtime = None  # as for a model with character n-gram views
+    for fmt in ("json", "csv", "tsv"):
+        a, b = (
+            asyncio.run(batcher.predict(["1", "2", "3"], TEXTS[:3], 0, 0.6, fmt)) for batcher in (fast, full)
+        )
+        assert (a.lines, a.table, a.rows, a.blank) == (b.lines, b.table, b.rows, b.blank)
+    fast.close()
+    full.close()
+
+
 def test_only_the_model_thread_skips_sklearns_checks(loaded):
     import sklearn
 
@@ -138,7 +201,7 @@ def test_only_the_model_thread_skips_sklearns_checks(loaded):
 
 def test_the_service_imports_only_what_its_docstring_allows():
     allowed = {"classifier", "classifier.config", "classifier.errors", "classifier.model.heads", "classifier.predict.stream",
-               "classifier.io.writers", "classifier.io.formats"}  # fmt: skip
+               "classifier.predict.plain", "classifier.io.plain", "classifier.io.writers", "classifier.io.formats"}  # fmt: skip
     for path in (ROOT / "classifier" / "serve").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("classifier"):
@@ -324,6 +387,69 @@ def test_serve_without_its_extra_names_the_extra(tiny_model_path):
     assert "Traceback" not in result.stderr
 
 
+def test_before_workers_fork_the_model_is_hidden_from_the_collector_and_blas_has_one_thread(
+    loaded, monkeypatch
+):
+    """A worker's first full collection would otherwise copy every page of the model it shares."""
+    import gc
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from classifier.serve import server
+
+    seen = []
+
+    def forked(*args):
+        seen.append(
+            (
+                gc.get_freeze_count(),
+                {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"},
+            )
+        )
+
+    for name in server.BLAS_THREAD_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(server, "_serve_forked", forked)
+    with threadpool_limits(None):  # put the test process's thread counts back afterwards
+        try:
+            server.run_server(loaded, "127.0.0.1", 0, workers=2)
+        finally:
+            gc.unfreeze()
+    assert seen and seen[0][0] > 0 and seen[0][1] <= {1}
+
+
+@pytest.mark.slow
+def test_connections_opened_together_are_spread_over_the_workers(tiny_model_path):
+    """Four keep-alive connections opened at once: two a worker, not all four on whichever woke first."""
+    import http.client
+
+    import psutil
+
+    with serve_command("--model", str(tiny_model_path), "--workers", "2") as (proc, url):
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(4)]
+        for conn in conns:
+            conn.connect()
+        for conn in conns:
+            conn.request(
+                "POST",
+                "/v1/predict",
+                json.dumps({"headlines": ["Gold gains"]}),
+                {"Content-Type": "application/json"},
+            )
+        assert all(conn.getresponse().read() and True for conn in conns)
+        held = sorted(
+            sum(
+                c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+                for c in worker.net_connections("tcp")
+            )
+            for worker in psutil.Process(proc.pid).children()
+        )
+        for conn in conns:
+            conn.close()
+        assert held == [2, 2]
+
+
 @pytest.mark.slow
 def test_forked_workers_share_the_work_and_the_metrics_and_a_dead_worker_is_replaced(tiny_model_path):
     import psutil
@@ -340,10 +466,15 @@ def test_forked_workers_share_the_work_and_the_metrics_and_a_dead_worker_is_repl
                 ]
                 == expected
             )
-        metrics = call(url, "GET", "/metrics").body.decode()
-        count = re.search(
-            r'headlines_http_requests_total\{method="POST",route="/v1/predict",status="200"\} (\S+)', metrics
-        )
+        for _ in range(50):  # a worker counts a request just after sending its answer
+            metrics = call(url, "GET", "/metrics").body.decode()
+            count = re.search(
+                r'headlines_http_requests_total\{method="POST",route="/v1/predict",status="200"\} (\S+)',
+                metrics,
+            )
+            if count and float(count.group(1)) == 20.0:
+                break
+            time.sleep(0.05)
         assert count and float(count.group(1)) == 20.0  # summed over both workers
         workers[0].kill()
         workers[0].wait(10)

@@ -1,13 +1,18 @@
 """Requests that wait together go through the model together, on one thread beside the event loop.
 
-A model call has a fixed cost that dwarfs a headline's own (about 5 ms for one row, 14 ms for
-1,000 on the shipped model), so a service that predicted each one-headline request alone would
-top out near 200 requests a second a core. Here each request joins a queue; one thread takes
-everything queued, predicts each kind of request (same options, same answer format) in one call,
-encodes the rows with `headlines predict`'s own encoder and hands every request its slice. When
-the model is idle a request goes through at once; under load the queue fills while the model is
-busy, so batches grow with the load and no request waits for a timer. The event loop keeps
-reading and answering other requests (health checks, metrics) while the thread predicts.
+A model call has a fixed cost that dwarfs a headline's own, so a service that predicted each
+one-headline request alone would top out near 200 requests a second a core. Here each request
+joins a queue; one thread takes everything queued, predicts each kind of request (same options,
+same answer format) in one call, encodes the rows with `headlines predict`'s own encoder and hands
+every request its slice. When the model is idle a request goes through at once; under load the
+queue fills while the model is busy, so batches grow with the load and no request waits for a
+timer. The event loop keeps reading and answering other requests (health checks, metrics) while
+the thread predicts.
+
+Requests without reasons (`explain` 0) take the command's fast path: the model's runtime predicts
+with numpy arrays and `classifier.io.plain` encodes the rows (`predict_chunk_plain`), with no
+DataFrame, byte for byte as the full path. Requests with reasons, and models whose views the
+runtime does not cover, take the full path (`predict_frame` and `encode_predictions`).
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from classifier.config import ID_COLUMN, TEXT_COLUMN
-from classifier.io.writers import TableWriter
+from classifier.io.plain import PlainChunk
+from classifier.io.writers import EncodedChunk, TableWriter
 from classifier.model.heads import HeadlineModel, predict_frame
+from classifier.predict.plain import predict_chunk_plain
 from classifier.predict.stream import encode_predictions
 
 __all__ = ["MAX_BATCH_ROWS", "Answer", "Batcher", "Job"]
@@ -76,6 +84,7 @@ class Batcher:
 
     def __init__(self, model: HeadlineModel, max_batch_rows: int = MAX_BATCH_ROWS) -> None:
         self.model = model
+        self.runtime = model.runtime()  # the fast path's arrays; None when a view needs the estimators
         self.max_batch_rows = max_batch_rows
         self.batches = 0  # model calls made, for the metrics and the tests
         self._queue: list[Job] = []
@@ -139,48 +148,87 @@ class Batcher:
             groups[job.key].append(index)
         answers: list[Answer | BaseException] = [None] * len(jobs)  # type: ignore[list-item]
         for (explain, min_confidence, fmt, safe_csv), members in groups.items():
+            group = [jobs[i] for i in members]
             try:
-                group = [jobs[i] for i in members]
-                frame = pd.DataFrame({ID_COLUMN: [x for j in group for x in j.ids],
-                                      TEXT_COLUMN: [x for j in group for x in j.texts]}, dtype=object)  # fmt: skip
-                predicted = predict_frame(self.model, frame, explain, min_confidence)
+                if explain or self.runtime is None:
+                    done = self._predict_full(group, explain, min_confidence, fmt, safe_csv)
+                else:
+                    done = self._predict_plain(group, min_confidence, fmt, safe_csv)
                 self.batches += 1
                 if self.on_batch is not None:
-                    self.on_batch(len(frame))
-                blank = predicted["topic"].isna().to_numpy()
-                start = 0
-                lines = self._lines(predicted) if fmt == "jsonl" else None
-                for index, job in zip(members, group, strict=True):
-                    end = start + len(job.texts)
-                    if lines is not None:
-                        answers[index] = Answer(
-                            lines[start:end], None, end - start, int(blank[start:end].sum())
-                        )
-                    else:
-                        table = self._table(predicted.iloc[start:end], fmt, safe_csv)
-                        answers[index] = Answer(None, table, end - start, int(blank[start:end].sum()))
-                    start = end
+                    self.on_batch(sum(len(job.texts) for job in group))
+                for index, answer in zip(members, done, strict=True):
+                    answers[index] = answer
             except Exception as exc:  # noqa: BLE001
                 for index in members:
                     answers[index] = exc
         return answers
 
+    def _predict_plain(self, group: list[Job], min_confidence: float | None, fmt: str,
+                       safe_csv: bool) -> list[Answer]:  # fmt: skip
+        """The fast path: one runtime call for the group, encoded as `headlines predict` encodes it."""
+        chunk = PlainChunk([x for j in group for x in j.ids], [x for j in group for x in j.texts])
+        encoded, _ = predict_chunk_plain(self.runtime, chunk, min_confidence, fmt, safe_csv)
+        bounds = _bounds(group)
+        if fmt == "jsonl":
+            lines = self._split_lines(encoded.data, len(chunk))
+            return [
+                Answer(lines[s:e], None, e - s, _blank(j.texts))
+                for j, (s, e) in zip(group, bounds, strict=True)
+            ]
+        if len(group) == 1:
+            return [Answer(None, self._write(encoded, fmt, safe_csv), len(chunk), _blank(chunk.texts))]
+        ends = [0, *_row_ends(encoded.data).tolist()]
+        if len(ends) != len(chunk) + 1:
+            raise RuntimeError("CSV rows do not match the rows")
+        answers = []
+        for job, (start, end) in zip(group, bounds, strict=True):
+            part = EncodedChunk(encoded.columns, end - start, encoded.data[ends[start] : ends[end]])
+            answers.append(Answer(None, self._write(part, fmt, safe_csv), end - start, _blank(job.texts)))
+        return answers
+
+    def _predict_full(self, group: list[Job], explain: int, min_confidence: float | None, fmt: str,
+                      safe_csv: bool) -> list[Answer]:  # fmt: skip
+        """Reasons, or a model the runtime does not cover: a DataFrame through `predict_frame`."""
+        frame = pd.DataFrame({ID_COLUMN: [x for j in group for x in j.ids],
+                              TEXT_COLUMN: [x for j in group for x in j.texts]}, dtype=object)  # fmt: skip
+        predicted = predict_frame(self.model, frame, explain, min_confidence)
+        blank = predicted["topic"].isna().to_numpy()
+        lines = self._lines(predicted) if fmt == "jsonl" else None
+        answers = []
+        for start, end in _bounds(group):
+            if lines is not None:
+                answers.append(Answer(lines[start:end], None, end - start, int(blank[start:end].sum())))
+            else:
+                table = self._table(predicted.iloc[start:end], fmt, safe_csv)
+                answers.append(Answer(None, table, end - start, int(blank[start:end].sum())))
+        return answers
+
     @staticmethod
-    def _lines(predicted: pd.DataFrame) -> list[bytes]:
-        """One JSON object a row, exactly as `headlines predict --format jsonl` writes them."""
-        if predicted.empty:
-            return []
-        lines = encode_predictions(predicted, "jsonl").data.split(b"\n")[:-1]
-        if len(lines) != len(predicted):  # JSON escapes every newline inside a string, so never
+    def _split_lines(data: bytes, rows: int) -> list[bytes]:
+        """JSON lines bytes as one line a row (JSON escapes every newline inside a string)."""
+        lines = data.split(b"\n")[:-1]
+        if len(lines) != rows:
             raise RuntimeError("JSON lines do not match the rows")
         return lines
 
+    @classmethod
+    def _lines(cls, predicted: pd.DataFrame) -> list[bytes]:
+        """One JSON object a row, exactly as `headlines predict --format jsonl` writes them."""
+        if predicted.empty:
+            return []
+        return cls._split_lines(encode_predictions(predicted, "jsonl").data, len(predicted))
+
     @staticmethod
-    def _table(predicted: pd.DataFrame, fmt: str, safe_csv: bool) -> bytes:
+    def _write(encoded: EncodedChunk, fmt: str, safe_csv: bool) -> bytes:
         """A whole CSV/TSV body with its header, exactly as `headlines predict` writes a file."""
         sink = io.BytesIO()
-        TableWriter(fmt, sink, safe_csv=safe_csv).write_encoded(encode_predictions(predicted, fmt, safe_csv))
+        TableWriter(fmt, sink, safe_csv=safe_csv).write_encoded(encoded)
         return sink.getvalue()
+
+    @classmethod
+    def _table(cls, predicted: pd.DataFrame, fmt: str, safe_csv: bool) -> bytes:
+        return cls._write(encode_predictions(predicted, fmt, safe_csv), fmt, safe_csv)
 
     def close(self) -> None:
         """Stop the worker thread (the event loop's task ends with its loop)."""
@@ -188,3 +236,25 @@ class Batcher:
             self._task.cancel()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _bounds(group: list[Job]) -> list[tuple[int, int]]:
+    """Each job's first and last-plus-one row in the group's rows."""
+    ends = np.cumsum([len(job.texts) for job in group]).tolist()
+    return list(zip([0, *ends[:-1]], ends, strict=True))
+
+
+def _blank(texts: list[str]) -> int:
+    return sum(not t.strip() for t in texts)
+
+
+def _row_ends(data: bytes) -> np.ndarray:
+    """The offset just past each row of CSV/TSV rows whose text cells are all quoted.
+
+    A newline ends a row where the quotes before it pair up: inside a quoted cell their count is
+    odd (the opening quote; an escaped quote adds two).
+    """
+    raw = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(raw == ord("\n"))
+    quotes = np.cumsum(raw == ord('"'))
+    return newlines[quotes[newlines] % 2 == 0] + 1
