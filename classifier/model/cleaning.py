@@ -99,8 +99,8 @@ _RULES: tuple[tuple[tuple[str, ...] | None, re.Pattern, str], ...] = tuple(
 _SPACES = re.compile(r"\s+")
 _KICKER_START = re.compile(r"[\[(]?(?:" + _KICKERS + r")\b")
 # A text with none of these signs of clutter is clean already; most headlines have none, so the
-# rules run only on the texts a few cheap checks flag. The sign search runs once over the whole
-# chunk joined by a separator (one C-level scan), then the hits are mapped back to their texts.
+# rules run only on the texts a few cheap checks flag. In a chunk the signs are searched for once
+# over all its texts joined by a separator (`_sign_positions`), then mapped back to their texts.
 _SIGNS = re.compile(r"[|•·<>&\[(]| [-—–] |By |  |[.?!] |\.\.\.|\x1e(?:\[|\()?(?:" + _KICKERS + r")\b")
 _SEP = "\x1e"
 # The same signs, found faster in a whole chunk by kind: one scan for the single characters (a
@@ -111,6 +111,7 @@ _SIGN_TEXTS = (" - ", " — ", " – ", "By ", "  ", ". ", "? ", "! ", "...")
 _SIGN_KICKERS = re.compile(r"\x1e(?:\[|\()?(?:" + _KICKERS + r")\b")
 _ENDINGS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "ago", "AM", "PM", "am", "pm", "IST", "PKT",
             "GMT", "UTC", "TV", "LIVE", "Live", "live", " ")  # fmt: skip
+_TAIL_SIGNS = re.compile(r"(?:" + "|".join(re.escape(e) for e in _ENDINGS) + r")(?=\x1e|\Z)")  # a text's end
 
 
 def _plainly_clean(text: str) -> bool:
@@ -142,8 +143,8 @@ def _clean_one(text: str) -> str:
 
 
 def _sign_positions(joined: str) -> list[int]:
-    """Where a sign of clutter (`_SIGNS`) starts in a chunk's joined texts; some signs may be missed
-    only where another sign of the same text overlaps them."""
+    """Where signs of clutter start in a chunk's joined texts: the texts they fall in are exactly
+    those `_SIGNS` finds a sign in (a test holds it to that)."""
     found = [m.start() for m in _SIGN_CHARS.finditer(joined)]
     for text in _SIGN_TEXTS:
         at = joined.find(text)
@@ -174,9 +175,6 @@ def clean_texts(texts: list[str]) -> list[str]:
             cleaned[i] = _clean_one(texts[i])
         return cleaned
     return [_clean_one(t) if i in flagged or not _plainly_clean(t) else t for i, t in enumerate(texts)]
-
-
-_TAIL_SIGNS = re.compile(r"(?:" + "|".join(re.escape(e) for e in _ENDINGS) + r")(?=\x1e|\Z)")
 
 
 def _not_plainly_clean(texts: list[str], joined: str, starts: np.ndarray) -> set[int]:

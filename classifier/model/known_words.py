@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from classifier.model.runtime import token_stems
+from classifier.model.runtime import lettered, token_stems
 from classifier.model.tokens import ChunkTokens, word_stems
 
 __all__ = ["known_word_counts"]
@@ -46,6 +46,6 @@ def known_word_counts(model, tokens: ChunkTokens) -> np.ndarray:
         else:
             known |= terms.get_indexer(unique) >= 0
     if not _vocabularies(model):  # no word view to ask: every word with a letter counts
-        known = np.fromiter((any(c.isalpha() for c in u) for u in unique), bool, len(unique))
+        known = lettered(unique)
     at = known[tokens.codes]
     return np.bincount(tokens.doc[at], minlength=tokens.n_texts)[: tokens.n_texts].astype(np.int64)

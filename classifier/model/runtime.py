@@ -39,6 +39,8 @@ __all__ = [
     "Runtime",
     "WordView",
     "calibrate",
+    "figures",
+    "lettered",
     "lexicon_at",
     "lexicon_features",
     "plain_arrays",
@@ -90,6 +92,16 @@ def _lookup(index: dict[str, int], keys) -> np.ndarray:
     return np.fromiter((index.get(k, -1) for k in keys), dtype=np.intp, count=len(keys))
 
 
+def figures(tokens) -> np.ndarray:
+    """Whether each token is a figure (starts with a digit)."""
+    return np.fromiter((t[:1].isdigit() for t in tokens), bool, len(tokens))
+
+
+def lettered(tokens) -> np.ndarray:
+    """Whether each token has a letter (what counts as a word for known-word counts)."""
+    return np.fromiter((any(c.isalpha() for c in t) for t in tokens), bool, len(tokens))
+
+
 def token_stems(unique: np.ndarray) -> list[str]:
     """The stem of each distinct token (one regex pass over them joined)."""
     return stem_words(_JOINER.join(unique)).split(_JOINER) if len(unique) else []
@@ -114,13 +126,6 @@ class WordView:
     def __post_init__(self) -> None:
         if not self.index:
             object.__setattr__(self, "index", dict(zip(self.words, range(len(self.words)), strict=True)))
-        # which token ids open or close some bigram term (a spare False for id -1): most neighbours
-        # are neither, and skipping them saves most of the bigram search
-        opens, closes = np.zeros(len(self.words) + 1, dtype=bool), np.zeros(len(self.words) + 1, dtype=bool)
-        opens[self.bigram_keys // len(self.words)] = True
-        closes[self.bigram_keys % len(self.words)] = True
-        object.__setattr__(self, "_opens", opens)
-        object.__setattr__(self, "_closes", closes)
 
     @property
     def n_features(self) -> int:
@@ -169,7 +174,7 @@ class WordView:
         rows, cols = [doc[hit]], [columns[hit]]
         if len(self.bigram_keys) and len(ids) > 1:
             first, second = ids[:-1], ids[1:]
-            where = np.flatnonzero(self._opens[first] & self._closes[second])  # never the separator (id 0)
+            where = np.flatnonzero((first > 0) & (second > 0))  # known tokens of the same text
             keys = first[where].astype(np.int64) * len(self.words) + second[where]
             order = np.argsort(keys)  # searching sorted keys walks the terms in order: four times faster
             keys, where = keys[order], where[order]
@@ -205,8 +210,7 @@ def lexicon_features(tokens: ChunkTokens, index: dict[str, int], valences: np.nd
     tokens in no list. Array arithmetic over the token positions of the whole chunk.
     """
     unique, codes = tokens.unique, tokens.codes
-    figure = np.fromiter((u[:1].isdigit() for u in unique), bool, len(unique))[codes]
-    return lexicon_at(_lookup(index, unique)[codes], figure, tokens.doc, tokens.n_texts, valences, flags,
+    return lexicon_at(_lookup(index, unique)[codes], figures(unique)[codes], tokens.doc, tokens.n_texts, valences, flags,
                       negation_window)  # fmt: skip
 
 
@@ -404,12 +408,10 @@ class Runtime:
             ids = _lookup(view.index, stems if view.stems else new)
             self._token_view_ids[k] = np.concatenate([self._token_view_ids[k], ids])
             known |= view.unigram_column[ids] >= 0
-        lettered = np.fromiter((any(c.isalpha() for c in u) for u in new), bool, len(new))
-        known = (known if self.views else True) & lettered
+        known = (known if self.views else True) & lettered(new)
         self._token_known = np.concatenate([self._token_known, known])
         self._token_lexicon = np.concatenate([self._token_lexicon, _lookup(self._lexicon_index, new)])
-        figure = np.fromiter((u[:1].isdigit() for u in new), bool, len(new))
-        self._token_figure = np.concatenate([self._token_figure, figure])
+        self._token_figure = np.concatenate([self._token_figure, figures(new)])
 
     def _rows_of(self, tokens: list[str]) -> np.ndarray:
         """Each token's row in the token lookups, learning tokens met for the first time ('' gets -1)."""
@@ -454,29 +456,12 @@ class Runtime:
         separator = self._token_rows.get(SEPARATOR, -1)
         return rows, np.cumsum(rows == separator)
 
-    def lexicon(self, tokens: ChunkTokens, rows: np.ndarray | None = None) -> np.ndarray:
-        """The lexicon features of a tokenised chunk (`rows`: its `token_rows`, when known)."""
-        rows = self.token_rows(tokens) if rows is None else rows
-        return self._lexicon(rows, tokens.doc, tokens.n_texts)
-
     def _lexicon(self, rows: np.ndarray, doc: np.ndarray, n: int) -> np.ndarray:
         return lexicon_at(self._token_lexicon[rows], self._token_figure[rows], doc, n, self.lexicon_valences,
                           self.lexicon_flags, self.negation_window)  # fmt: skip
 
-    def view_entries(
-        self, tokens: ChunkTokens, rows: np.ndarray | None = None
-    ) -> list[tuple[np.ndarray, ...]]:
-        """Each word view's (rows, columns, values) for a chunk, columns within that view."""
-        rows = self.token_rows(tokens) if rows is None else rows
-        return self._view_entries(rows, tokens.doc, tokens.n_texts)
-
     def _view_entries(self, rows: np.ndarray, doc: np.ndarray, n: int) -> list[tuple[np.ndarray, ...]]:
         return [v.entries(ids[rows], doc, n) for v, ids in zip(self.views, self._token_view_ids, strict=True)]
-
-    def known_words(self, tokens: ChunkTokens, rows: np.ndarray | None = None) -> np.ndarray:
-        """For each text, how many of its words (tokens with a letter) some word view holds as a unigram."""
-        rows = self.token_rows(tokens) if rows is None else rows
-        return self._known_words(rows, tokens.doc, tokens.n_texts)
 
     def _known_words(self, rows: np.ndarray, doc: np.ndarray, n: int) -> np.ndarray:
         return np.bincount(doc[self._token_known[rows]], minlength=n)[:n].astype(np.int64)

@@ -89,7 +89,7 @@ class ChunkTokens:
 # ASCII text splits faster than a regex finds its words: every byte that is no word character,
 # apostrophe or ampersand becomes a space (the separator stays), then str.split. What the regex
 # does differently, dropping apostrophes and ampersands at a word's ends and folding numbers, is
-# then done once per distinct token (`_settle`), not over the whole text.
+# then done once per distinct token (`settle_tokens`), not over the whole text.
 # str.split takes the separator for white space, so it travels as "\x01" (which the text cannot keep).
 _SPLIT_MARK = "\x01"
 _ASCII_WORDS = bytes(
