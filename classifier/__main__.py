@@ -5,9 +5,6 @@ from __future__ import annotations
 __all__ = ["main"]
 
 
-_THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
 def _one_blas_thread(argv: list[str]) -> None:
     """For `predict`, start numpy's BLAS with one thread unless the user chose a number.
 
@@ -16,8 +13,10 @@ def _one_blas_thread(argv: list[str]) -> None:
     """
     import os
 
+    from classifier.config import BLAS_THREAD_SETTINGS  # the standard library only: a fast start
+
     command = next((a for a in argv if not a.startswith("-")), None)
-    if command == "predict" and not any(name in os.environ for name in _THREAD_SETTINGS):
+    if command == "predict" and not any(name in os.environ for name in BLAS_THREAD_SETTINGS):
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 

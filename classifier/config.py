@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "BLAS_THREAD_SETTINGS",
     "BOOTSTRAP_ROUNDS",
     "CALIBRATION_BINS",
     "CHAR_NGRAMS",
@@ -138,6 +139,10 @@ BOOTSTRAP_ROUNDS = 300  # resamples for the 95% intervals on headline figures
 CALIBRATION_BINS = 10
 COVERAGE_LEVELS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
+# Environment variables that set how many threads numpy's BLAS starts with: where the user set
+# none, `headlines predict` and `headlines serve` run it on one thread (their products are small,
+# their parallelism is processes).
+BLAS_THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 CHUNK_ROWS = 10_000  # rows read, predicted and written at a time when streaming
 OUTPUT_DECIMALS = 5  # places kept for probabilities and tone in written predictions
 

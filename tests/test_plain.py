@@ -276,9 +276,10 @@ def test_a_doubted_input_is_read_whole_by_the_full_path(tiny_model_path, tmp_pat
 
 
 def test_predict_starts_numpy_with_one_blas_thread_unless_told(monkeypatch):
-    from classifier.__main__ import _THREAD_SETTINGS, _one_blas_thread
+    from classifier.__main__ import _one_blas_thread
+    from classifier.config import BLAS_THREAD_SETTINGS
 
-    for name in _THREAD_SETTINGS:
+    for name in BLAS_THREAD_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     _one_blas_thread(["train", "--data", "x.csv"])
     assert "OPENBLAS_NUM_THREADS" not in os.environ

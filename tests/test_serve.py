@@ -17,6 +17,7 @@ from serving import busy_port, call, post_json, running_app, serve_command
 from typer.testing import CliRunner
 
 from classifier.cli import app as cli
+from classifier.config import BLAS_THREAD_SETTINGS
 from classifier.model.files import load_model
 from classifier.model.heads import predict_frame, predict_texts
 from classifier.predict.stream import encode_predictions
@@ -407,7 +408,7 @@ def test_before_workers_fork_the_model_is_hidden_from_the_collector_and_blas_has
             )
         )
 
-    for name in server.BLAS_THREAD_SETTINGS:
+    for name in BLAS_THREAD_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(server, "_serve_forked", forked)
     with threadpool_limits(None):  # put the test process's thread counts back afterwards

@@ -199,10 +199,6 @@ def _chunk(rows: list[list[str]], text_at: int, id_at: int | None, keep: tuple[s
                       {name: [r[i] for r in rows] for name, i in zip(keep, kept_at, strict=True)})  # fmt: skip
 
 
-_NUMBER_TEXT: dict[float, str] = {}
-_NUMBER_JSON: dict[float, str] = {}
-
-
 def _positional(value: float) -> str:
     """The shortest digits that read back as `value` (Python's repr), written without an exponent."""
     text = repr(value)
@@ -227,13 +223,7 @@ def text_number(value: float) -> str:
     >>> text_number(4e-05), text_number(1.0), text_number(0.0), text_number(-0.0), text_number(-0.95208)
     ('0.00004', '1', '0', '-0', '-0.95208')
     """
-    if value == 0:  # 0.0 and -0.0 are one key of a dict, but print as 0 and -0
-        return "-0" if str(value).startswith("-") else "0"
-    text = _NUMBER_TEXT.get(value)
-    if text is None:
-        text = _positional(value).removesuffix(".0")
-        _NUMBER_TEXT[value] = text
-    return text
+    return _positional(value).removesuffix(".0")
 
 
 def json_number(value: float) -> str:
@@ -246,11 +236,7 @@ def json_number(value: float) -> str:
     """
     if value == 0:
         return "0.0"
-    text = _NUMBER_JSON.get(value)
-    if text is None:
-        text = _positional(value)
-        _NUMBER_JSON[value] = text
-    return text
+    return _positional(value)
 
 
 def _json_text(value: str) -> str:

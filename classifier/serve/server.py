@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Callable
 
+from classifier.config import BLAS_THREAD_SETTINGS
 from classifier.errors import ServeError
 from classifier.model.heads import HeadlineModel, predict_texts
 from classifier.serve.app import create_app
@@ -31,7 +32,6 @@ from classifier.serve.handoff import Dispatcher, adopting_server, channel_pair
 from classifier.serve.limits import Limits
 
 __all__ = [
-    "BLAS_THREAD_SETTINGS",
     "GIL_SWITCH_INTERVAL",
     "RESTARTS_ALLOWED",
     "RESTART_WINDOW",
@@ -48,7 +48,6 @@ __all__ = [
 # Python hands it over every 5 ms by default, so every answer could wait 5 ms per handover;
 # 1 ms keeps one-headline latency down under load (measured with benchmarks/serve_load.py).
 GIL_SWITCH_INTERVAL = 0.001
-BLAS_THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 RESTARTS_ALLOWED = 5  # worker deaths within RESTART_WINDOW seconds before the server gives up
 RESTART_WINDOW = 60.0
 
