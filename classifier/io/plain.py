@@ -316,7 +316,11 @@ class _UnitTexts:
         import numpy as np
 
         at = scaled + self.span
-        new = np.unique(at[~self.made[at]])
+        # the numbers met for the first time, by a mask rather than np.unique (whose first call
+        # imports numpy.ma: a quarter of a one-headline start-up)
+        wanted = np.zeros_like(self.made)
+        wanted[at] = True
+        new = np.flatnonzero(wanted & ~self.made)
         if len(new) > _ALL_TEXTS_AT:
             self.make_all()
         elif len(new):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import cache
 
 import numpy as np
 
@@ -57,45 +58,53 @@ _SENTENCE_ENDS = (". ", "? ", "! ")
 
 # Each rule is (gate, pattern, replacement): the pattern runs only on texts that contain one of
 # the gate's substrings (None: always), since a substring test costs far less than a regex scan.
-_RULES: tuple[tuple[tuple[str, ...] | None, re.Pattern, str], ...] = tuple(
-    (gate, re.compile(pattern, re.DOTALL), replacement)
-    for gate, pattern, replacement in (
-        # A kicker before a colon or bar: "LIVE:", "Opinion |", "WATCH -"; or bracketed: "[VIDEO]".
-        (None, r"\A(?:" + _KICKERS + r")\s*(?::|\||—|–|-(?=\s))\s*", ""),
-        (("[", "("), r"\A[\[(](?:" + _KICKERS + r")[\])]\s*", ""),
-        # A dateline with a wire tag: "ISLAMABAD (Reuters) -", "(AP) —", "KARACHI, Jan 5 (APP):".
+_RULE_SOURCES: tuple[tuple[tuple[str, ...] | None, str, str], ...] = (
+    # A kicker before a colon or bar: "LIVE:", "Opinion |", "WATCH -"; or bracketed: "[VIDEO]".
+    (None, r"\A(?:" + _KICKERS + r")\s*(?::|\||—|–|-(?=\s))\s*", ""),
+    (("[", "("), r"\A[\[(](?:" + _KICKERS + r")[\])]\s*", ""),
+    # A dateline with a wire tag: "ISLAMABAD (Reuters) -", "(AP) —", "KARACHI, Jan 5 (APP):".
+    (
+        ("(",),
+        r"\A(?:[A-Z][A-Za-z .'-]{1,30}(?:,[^()]{1,20})?\s*)?\((?:" + _SOURCES + r")\)\s*[-—–:]?\s*",
+        "",
+    ),
+    # A timestamp at the end: "| Updated: Jan 5, 2024 10:32 IST", "- 10:32 AM", "2 hours ago".
+    (_MARKS, r"\s*" + _MARK + r"\s*(?:" + _UPDATED + r")?(?:" + _STAMP + r")\Z", ""),
+    (("Updated", "Published", "Posted"), r"\s*\b" + _UPDATED + r"(?:" + _STAMP + r")\Z", ""),
+    (("ago",), r"\s*(?:" + _MARK + r"\s*)?\d{1,3}\s+(?:minutes?|mins?|hours?|hrs?|days?)\s+ago\Z", ""),
+    # A byline at the end: "- By Staff Reporter", "| By A. Khan", "By Our Correspondent".
+    (("By",), r"\s*" + _MARK + r"\s*By\s+(?:[A-Z][\w.'-]*\s*){1,4}\Z", ""),
+    (
+        ("By",),
         (
-            ("(",),
-            r"\A(?:[A-Z][A-Za-z .'-]{1,30}(?:,[^()]{1,20})?\s*)?\((?:" + _SOURCES + r")\)\s*[-—–:]?\s*",
-            "",
+            r"\s*\bBy\s+(?:[Oo]ur|[Ss]taff|[Ss]pecial|[Aa]gencies|[Ww]eb|[Nn]ews|[Mm]onitoring)"
+            r"(?:\s+(?:[Cc]orrespondent|[Rr]eporter|[Dd]esk|[Ss]taff [Rr]eporter))?\Z"
         ),
-        # A timestamp at the end: "| Updated: Jan 5, 2024 10:32 IST", "- 10:32 AM", "2 hours ago".
-        (_MARKS, r"\s*" + _MARK + r"\s*(?:" + _UPDATED + r")?(?:" + _STAMP + r")\Z", ""),
-        (("Updated", "Published", "Posted"), r"\s*\b" + _UPDATED + r"(?:" + _STAMP + r")\Z", ""),
-        (("ago",), r"\s*(?:" + _MARK + r"\s*)?\d{1,3}\s+(?:minutes?|mins?|hours?|hrs?|days?)\s+ago\Z", ""),
-        # A byline at the end: "- By Staff Reporter", "| By A. Khan", "By Our Correspondent".
-        (("By",), r"\s*" + _MARK + r"\s*By\s+(?:[A-Z][\w.'-]*\s*){1,4}\Z", ""),
-        (
-            ("By",),
-            (
-                r"\s*\bBy\s+(?:[Oo]ur|[Ss]taff|[Ss]pecial|[Aa]gencies|[Ww]eb|[Nn]ews|[Mm]onitoring)"
-                r"(?:\s+(?:[Cc]orrespondent|[Rr]eporter|[Dd]esk|[Ss]taff [Rr]eporter))?\Z"
-            ),
-            "",
-        ),
-        # A live-blog trailer: "- Live updates", "| LIVE".
-        (
-            _MARKS,
-            r"\s*" + _MARK + r"\s*(?:LIVE|Live|live)(?:\s+(?:[Uu]pdates?|UPDATES?|[Bb]log|BLOG))?\Z",
-            "",
-        ),
-        # A wire or outlet trailer: "- Reuters", "| Dawn", "(AP)", "-TV".
-        ((*_MARKS, "("), r"\s*(?:" + _MARK + r"\s*|\()(?:" + _SOURCES + r"|TV)\)?\.?\Z", ""),
-        # A standfirst run into the title: keep the first sentence of six or more words when
-        # more than 60 characters of further sentences follow it.
-        (_SENTENCE_ENDS, r"\A((?:\S+\s+){5,}?\S*[a-z0-9%)][.!?])\s+[A-Z\"'‘“].{60,}\Z", r"\1"),
-    )
+        "",
+    ),
+    # A live-blog trailer: "- Live updates", "| LIVE".
+    (
+        _MARKS,
+        r"\s*" + _MARK + r"\s*(?:LIVE|Live|live)(?:\s+(?:[Uu]pdates?|UPDATES?|[Bb]log|BLOG))?\Z",
+        "",
+    ),
+    # A wire or outlet trailer: "- Reuters", "| Dawn", "(AP)", "-TV".
+    ((*_MARKS, "("), r"\s*(?:" + _MARK + r"\s*|\()(?:" + _SOURCES + r"|TV)\)?\.?\Z", ""),
+    # A standfirst run into the title: keep the first sentence of six or more words when
+    # more than 60 characters of further sentences follow it.
+    (_SENTENCE_ENDS, r"\A((?:\S+\s+){5,}?\S*[a-z0-9%)][.!?])\s+[A-Z\"'‘“].{60,}\Z", r"\1"),
 )
+
+
+@cache
+def _rules() -> tuple[tuple[tuple[str, ...] | None, re.Pattern, str], ...]:
+    """The rules compiled, on first use: compiling them all takes longer than predicting a
+    headline, and a feed whose texts show no sign of clutter never needs them."""
+    return tuple(
+        (gate, re.compile(pattern, re.DOTALL), replacement) for gate, pattern, replacement in _RULE_SOURCES
+    )
+
+
 _SPACES = re.compile(r"\s+")
 _KICKER_START = re.compile(r"[\[(]?(?:" + _KICKERS + r")\b")
 # A text with none of these signs of clutter is clean already; most headlines have none, so the
@@ -134,7 +143,7 @@ def _clean_one(text: str) -> str:
         if "<" in text:
             text = _TAG.sub(" ", text)
         text = _SPACES.sub(" ", text).strip()
-        for gate, pattern, replacement in _RULES:
+        for gate, pattern, replacement in _rules():
             if gate is None or any(part in text for part in gate):
                 text = pattern.sub(replacement, text)
         if text == before:
