@@ -74,7 +74,7 @@ def main() -> None:
     print(f"shipped share: {TONE_LEXICON_BLEND}")
     print(" | ".join(columns))
     for share in args.shares:
-        params = ModelParams(tone_lexicon_blend=share)
+        params = ModelParams(tone_model="ridge", tone_lexicon_blend=share)  # the share is the ridge head's
         model = fit(corpus, params)
         cells = [real_set_figure(model, frame, figure) for frame, figure in sets.values()]
         cells.append(f"{batch_held_out_pearson(corpus, params):.3f}")

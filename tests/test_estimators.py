@@ -87,8 +87,9 @@ def test_the_vectorizer_is_a_transformer():
 # of strings, which the generic checks (numeric arrays, NaN, sparse input) do not apply to:
 # HeadlineVectorizer and HeadlineModel are covered by the behaviour tests above instead.
 @pytest.mark.filterwarnings("ignore")
-def test_tone_regressor_passes_scikit_learn_estimator_checks():
-    check_estimator(ToneRegressor(lexicon_columns=1, calibration_folds=2))
+@pytest.mark.parametrize("kind", ["ordinal", "ridge"])
+def test_tone_regressor_passes_scikit_learn_estimator_checks(kind):
+    check_estimator(ToneRegressor(lexicon_columns=1, calibration_folds=2, kind=kind))
 
 
 def _tone_problem(rows: int = 60, text_columns: int = 30, seed: int = 0):
@@ -101,7 +102,8 @@ def _tone_problem(rows: int = 60, text_columns: int = 30, seed: int = 0):
 
 
 def _head(blend: float, lexical: int) -> ToneRegressor:
-    return ToneRegressor(alpha=1.0, lexicon_columns=lexical, lexicon_blend=blend, calibration_folds=0)
+    return ToneRegressor(alpha=1.0, lexicon_columns=lexical, lexicon_blend=blend, calibration_folds=0,
+                         kind="ridge")  # fmt: skip
 
 
 def test_tone_head_without_blend_is_the_plain_ridge():
@@ -129,9 +131,66 @@ def test_partial_blend_is_the_weighted_mixture_of_both_heads():
     np.testing.assert_allclose(head.raw_scores(matrix), 0.7 * full + 0.3 * lexicon_only)
 
 
-def test_calibrated_scores_are_bounded_and_rising():
+def _tone_values(target: np.ndarray) -> np.ndarray:
+    """A continuous target rounded to the nearest tone value, as the corpus labels tone."""
+    return np.round(np.clip(target, -1, 1) * 2) / 2
+
+
+def test_ordinal_head_is_one_logistic_regression_per_threshold():
+    from sklearn.linear_model import LogisticRegression
+
+    matrix, target, lexical = _tone_problem(rows=200, seed=2)
+    tones = _tone_values(target)
+    head = ToneRegressor(lexicon_columns=lexical, calibration_folds=0, kind="ordinal", c=3.0).fit(
+        matrix, tones
+    )
+    assert head.coef_.shape == (4, matrix.shape[1]) and head.intercept_.shape == (4,)
+    assert head.levels_.tolist() == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    passed = []
+    for k, cut in enumerate((-0.75, -0.25, 0.25, 0.75)):
+        alone = LogisticRegression(C=3.0, max_iter=3000, random_state=head.random_state).fit(
+            matrix, tones > cut
+        )
+        np.testing.assert_allclose(head.coef_[k], alone.coef_[0], rtol=1e-6, atol=1e-8)
+        passed.append(alone.predict_proba(matrix)[:, 1])
+    # the score is the expected tone: the lowest value plus each step times P(above its threshold)
+    np.testing.assert_allclose(head.raw_scores(matrix), -1 + 0.5 * np.sum(passed, axis=0), atol=1e-6)
+    assert np.all(np.abs(head.predict(matrix)) <= 1)
+    assert np.corrcoef(head.raw_scores(matrix), tones)[0, 1] > 0.8
+
+
+def test_ordinal_head_with_a_threshold_no_row_passes_is_constant_there():
+    matrix, target, lexical = _tone_problem(rows=80, seed=4)
+    tones = np.clip(_tone_values(target), -1, 0.5)  # no row above +0.75
+    head = ToneRegressor(lexicon_columns=lexical, calibration_folds=0).fit(matrix, tones)
+    assert np.all(head.coef_[-1] == 0) and head.intercept_[-1] < -20
+    assert np.all(head.raw_scores(matrix) < 0.5 + 1e-9)
+
+
+def test_explain_weights_sum_to_the_step_weighted_log_odds():
+    matrix, target, lexical = _tone_problem(rows=120, seed=6)
+    head = ToneRegressor(lexicon_columns=lexical, calibration_folds=0).fit(matrix, _tone_values(target))
+    weights, intercept = head.explain_weights()
+    logits = matrix @ head.coef_.T + head.intercept_
+    np.testing.assert_allclose(matrix @ weights + intercept, logits @ np.diff(head.levels_))
+    ridge = _head(0.0, lexical).fit(matrix, target)
+    assert ridge.explain_weights()[0] is ridge.coef_ and ridge.explain_weights()[1] == ridge.intercept_
+
+
+def test_unknown_tone_model_and_bad_levels_are_refused():
+    matrix, target, _ = _tone_problem()
+    with pytest.raises(ValueError, match="kind"):
+        ToneRegressor(kind="lasso").fit(matrix, target)
+    with pytest.raises(ValueError, match="levels"):
+        ToneRegressor(levels=(0.5, 0.0)).fit(matrix, target)
+
+
+@pytest.mark.parametrize("kind", ["ordinal", "ridge"])
+def test_calibrated_scores_are_bounded_and_rising(kind):
     matrix, target, lexical = _tone_problem(rows=200, seed=5)
-    head = ToneRegressor(lexicon_columns=lexical, calibration_folds=5).fit(matrix, target)
+    head = ToneRegressor(lexicon_columns=lexical, calibration_folds=5, kind=kind).fit(
+        matrix, _tone_values(target)
+    )
     assert head.calibration_.shape[0] == 2 and head.calibration_.shape[1] > 1
     raw = head.raw_scores(matrix)
     order = np.argsort(raw)

@@ -125,10 +125,14 @@ def test_explanations_sum_to_the_decision_scores(tiny_model):
         assert top[0] == pytest.approx(max(reasons.values()), abs=1e-4)
     tone_input = tiny_model.tone_matrix(matrix, texts)
     tone_names = tone_feature_names(tiny_model)
+    weights, intercept = tiny_model.tone_head.explain_weights()
+    logits = tone_input @ tiny_model.tone_head.coef_.T + tiny_model.tone_head.intercept_  # the ordinal head's
+    raw = tiny_model.tone_head.raw_scores(tone_input)
     for row in range(len(texts)):
-        columns, values = contributions(tone_input.tocsr(), tiny_model.tone_head.coef_, row)
-        raw = values.sum() + tiny_model.tone_head.intercept_
-        assert tiny_model.calibrated_tone(raw) == pytest.approx(out["tone"][row])
+        columns, values = contributions(tone_input.tocsr(), weights, row)
+        # the ordinal head's reasons sum to its step-weighted threshold log-odds
+        assert values.sum() + intercept == pytest.approx(logits[row] @ np.diff(tiny_model.tone_head.levels_))
+        assert tiny_model.calibrated_tone(raw[row]) == pytest.approx(out["tone"][row])
         reasons = _grouped(columns, values, tone_names)
         top = [abs(w) for _, w in few["tone_reasons"][row]]
         assert top[0] == pytest.approx(max(abs(v) for v in reasons.values()), abs=1e-4)
@@ -152,7 +156,7 @@ def test_tone_calibration_is_monotone_bounded_and_optional(tiny_corpus_path):
     from classifier.model.heads import ModelParams, fit
 
     frame = load_corpus(tiny_corpus_path).frame
-    calibrated = fit(frame)
+    calibrated = fit(frame, ModelParams(tone_calibration_folds=5))  # off by default
     table = calibrated.tone_calibration
     assert table is not None and table.shape[0] == 2
     assert np.all(np.diff(table[0]) >= 0) and np.all(np.diff(table[1]) >= 0)
@@ -165,8 +169,22 @@ def test_tone_calibration_is_monotone_bounded_and_optional(tiny_corpus_path):
     assert plain.calibrated_tone(raw).tolist() == np.clip(raw, -1, 1).tolist()
 
 
+def test_ridge_explanations_sum_to_the_raw_score(tiny_corpus_path):
+    from classifier.model.explain import contributions
+
+    model = fit(load_corpus(tiny_corpus_path).frame, ModelParams(tone_model="ridge"))
+    texts = ["Rupee slides against dollar as stocks crash", "Army chief not satisfied with security"]
+    out = predict_texts(model, texts, explain=500)
+    tone_input = model.tone_matrix(model.text_matrix(texts), texts)
+    for row in range(len(texts)):
+        _, values = contributions(tone_input.tocsr(), model.tone_head.coef_, row)
+        raw = values.sum() + model.tone_head.intercept_
+        assert model.calibrated_tone(raw) == pytest.approx(out["tone"][row])
+        assert sum(w for _, w in out["tone_reasons"][row]) == pytest.approx(values.sum(), abs=1e-3)
+
+
 def test_blend_reaches_the_fitted_model(tiny_corpus_path):
     frame = load_corpus(tiny_corpus_path).frame
-    text_weights = fit(frame, ModelParams(tone_lexicon_blend=1.0)).tone_head.coef_
+    text_weights = fit(frame, ModelParams(tone_lexicon_blend=1.0, tone_model="ridge")).tone_head.coef_
     assert np.all(text_weights[: -len(LEXICON_FEATURES)] == 0)
     assert np.any(text_weights[-len(LEXICON_FEATURES) :] != 0)

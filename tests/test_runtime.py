@@ -128,6 +128,28 @@ def test_bytes_round_trip(tiny_model):
     _assert_same(predict_texts(again, TEXTS), predict_texts(runtime, TEXTS))
 
 
+@pytest.fixture(scope="module")
+def ridge_model(tiny_corpus_path):
+    """A model whose tone head is the ridge (linear) one, beside the default ordinal head."""
+    from classifier.data.corpus import load_corpus
+    from classifier.model.heads import ModelParams, fit
+
+    return fit(load_corpus(tiny_corpus_path).frame, ModelParams(tone_model="ridge"))
+
+
+@pytest.mark.filterwarnings("ignore:.*blank headline")
+def test_both_tone_heads_give_the_estimators_answers_and_survive_bytes(tiny_model, ridge_model):
+    assert tiny_model.runtime().tone_levels.tolist() == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert tiny_model.runtime().tone_coef.shape[0] == 4
+    assert ridge_model.runtime().tone_levels is None and ridge_model.runtime().tone_coef.ndim == 1
+    for model in (tiny_model, ridge_model):
+        runtime = model.runtime()
+        _assert_same(predict_texts(model, TEXTS), _estimator_path(model, TEXTS))
+        again = Runtime.from_bytes(runtime.to_bytes(), model.semantic)
+        _assert_same(predict_texts(again, TEXTS), predict_texts(runtime, TEXTS))
+        assert isinstance(again.tone_intercept, float) == (runtime.tone_levels is None)
+
+
 def test_reasons_need_the_whole_model(tiny_model_path):
     assert isinstance(load_predictor(tiny_model_path), Runtime)
     assert not isinstance(load_predictor(tiny_model_path, explain=2), Runtime)

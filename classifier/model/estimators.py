@@ -1,10 +1,12 @@
 """The model's parts as scikit-learn estimators: the text vectoriser and the tone regressor.
 
 `HeadlineVectorizer` turns headlines into the features both heads share (word and stem TF-IDF
-views, then the semantic view's columns). `ToneRegressor` is the tone head: a ridge regression
-whose last columns are the lexicon features, mixed with a ridge on those columns alone (one
-linear head in the end), with an isotonic map fitted on out-of-fold scores so that a score of s
-means a human tone of about s. The topic head is scikit-learn's own `LogisticRegression`. Each
+views, then the semantic view's columns). `ToneRegressor` is the tone head: by default ordinal,
+one logistic regression per threshold between the tone values (is the tone above -0.75, above
+-0.25, ...), scoring a headline by its expected tone; or a ridge regression whose last columns
+are the lexicon features, mixed with a ridge on those columns alone (one linear head in the
+end). Either has an isotonic map fitted on out-of-fold scores so that a score of s means a human
+tone of about s. The topic head is scikit-learn's own `LogisticRegression`. Each
 follows scikit-learn's conventions: parameters stored by `__init__`, fitted state ending in `_`,
 `fit` returning `self`, so they clone, grid-search and cross-validate like any estimator.
 """
@@ -16,7 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -28,12 +30,15 @@ from classifier.config import (
     SEMANTIC_WEIGHT,
     SUBWORDS,
     TONE_ALPHA,
+    TONE_C,
     TONE_CALIBRATION_FOLDS,
     TONE_LEXICON_BLEND,
+    TONE_MODEL,
+    TONE_VALUES,
     WORD_NGRAMS,
 )
 from classifier.model.features import build_text_features
-from classifier.model.runtime import calibrate
+from classifier.model.runtime import calibrate, expected_tone
 from classifier.model.semantic import SemanticView, load_table
 from classifier.model.vectorize import compile_features
 
@@ -125,21 +130,40 @@ class HeadlineVectorizer(TransformerMixin, BaseEstimator):
 
 
 class ToneRegressor(RegressorMixin, BaseEstimator):
-    """The tone head: ridge regression, a lexicon-only share, and an isotonic calibration.
+    """The tone head: ordinal logistic regressions or a ridge, and an isotonic calibration.
+
+    ``kind="ordinal"`` fits one L2 logistic regression per threshold between consecutive
+    `levels` (the midpoints: is the tone above -0.75? above -0.25? ...), each with its own
+    weights, and scores a headline by its expected tone, ``levels[0]`` plus each step times the
+    probability of passing its threshold (`classifier.model.runtime.expected_tone`). Words that
+    tell bad news from neutral need not be those that tell good news from neutral. Fitted:
+    ``coef_`` (thresholds, features), ``intercept_`` (thresholds,), ``levels_``.
+
+    ``kind="ridge"`` fits a ridge regression, mixed with a ridge on the lexicon columns alone
+    (`lexicon_blend`): one linear score. Fitted: ``coef_`` (features,), a float ``intercept_``,
+    ``levels_`` None.
 
     Parameters
     ----------
     alpha : float
-        Ridge penalty.
+        Ridge penalty (``kind="ridge"``).
     lexicon_columns : int
         How many of the last input columns are lexicon features.
     lexicon_blend : float
-        Share of a ridge on the lexicon columns alone mixed into the weights (0 to 1).
+        Share of a ridge on the lexicon columns alone mixed into the weights (0 to 1;
+        ``kind="ridge"`` only).
     calibration_folds : int
         Folds of out-of-fold scores the isotonic map is fitted on; below 2, scores are clipped to
         [-1, 1] instead.
     random_state : int
-        Seed of the calibration folds.
+        Seed of the calibration folds and of the logistic regressions.
+    kind : {"ordinal", "ridge"}
+        The model of the raw score.
+    c : float
+        Inverse L2 penalty of each threshold's logistic regression (``kind="ordinal"``).
+    levels : sequence of float
+        The tone values, rising; the thresholds lie midway between neighbours
+        (``kind="ordinal"``).
 
     Examples
     --------
@@ -148,20 +172,66 @@ class ToneRegressor(RegressorMixin, BaseEstimator):
     >>> head = ToneRegressor(lexicon_columns=1, calibration_folds=2).fit(X, y)
     >>> bool(np.all(np.abs(head.predict(X)) <= 1))
     True
+    >>> head.coef_.shape, head.levels_.tolist()
+    ((4, 2), [-1.0, -0.5, 0.0, 0.5, 1.0])
+    >>> ToneRegressor(lexicon_columns=1, kind="ridge").fit(X, y).coef_.shape
+    (2,)
     """
 
     def __init__(self, alpha=TONE_ALPHA, lexicon_columns=0, lexicon_blend=TONE_LEXICON_BLEND,
-                 calibration_folds=TONE_CALIBRATION_FOLDS, random_state=SEED):  # fmt: skip
+                 calibration_folds=TONE_CALIBRATION_FOLDS, random_state=SEED, kind=TONE_MODEL, c=TONE_C,
+                 levels=TONE_VALUES):  # fmt: skip
         self.alpha = alpha
         self.lexicon_columns = lexicon_columns
         self.lexicon_blend = lexicon_blend
         self.calibration_folds = calibration_folds
         self.random_state = random_state
+        self.kind = kind
+        self.c = c
+        self.levels = levels
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True  # the tone input is a sparse matrix
         return tags
+
+    def _levels(self) -> np.ndarray | None:
+        """The tone values of an ordinal head (checked), None for a ridge."""
+        if self.kind == "ridge":
+            return None
+        if self.kind != "ordinal":
+            raise ValueError(f"kind must be 'ordinal' or 'ridge', not {self.kind!r}")
+        levels = np.asarray(self.levels, dtype=np.float64)
+        if levels.ndim != 1 or len(levels) < 2 or np.any(np.diff(levels) <= 0):
+            raise ValueError(f"levels must be at least two rising values, not {self.levels!r}")
+        return levels
+
+    def _fit_scorer(self, X, y) -> tuple[np.ndarray, np.ndarray | float]:
+        """The weights and intercept(s) of the raw score on (X, y)."""
+        levels = self._levels()
+        return self._fit_linear(X, y) if levels is None else self._fit_ordinal(X, y, levels)
+
+    def _fit_ordinal(self, X, y, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One logistic regression per threshold: weights (thresholds, features), intercepts."""
+        thresholds = (levels[:-1] + levels[1:]) / 2
+        coef = np.zeros((len(thresholds), X.shape[1]), dtype=np.float64)
+        intercept = np.zeros(len(thresholds), dtype=np.float64)
+        for k, cut in enumerate(thresholds):
+            above = (y > cut).astype(np.int64)
+            share = above.mean()
+            if share in (0.0, 1.0):  # every row on one side: a constant, all but certain
+                intercept[k] = 30.0 if share else -30.0
+                continue
+            head = LogisticRegression(C=self.c, max_iter=3000, random_state=self.random_state).fit(X, above)
+            coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
+        return coef, intercept
+
+    def _score(self, X, coef: np.ndarray, intercept) -> np.ndarray:
+        """Raw scores of X under fitted weights (the expected tone, for an ordinal head)."""
+        if coef.ndim == 1:
+            return np.asarray(X @ coef, dtype=np.float64).ravel() + intercept
+        logits = np.asarray(X @ coef.T, dtype=np.float64) + intercept
+        return expected_tone(logits, self.levels_)
 
     def _fit_linear(self, X, y) -> tuple[np.ndarray, float]:
         """The blended linear weights and intercept on (X, y)."""
@@ -182,22 +252,38 @@ class ToneRegressor(RegressorMixin, BaseEstimator):
         """Fit the weights on every row, and the calibration on out-of-fold scores."""
         X, y = validate_data(self, X, y, accept_sparse="csr", y_numeric=True, dtype=[np.float64, np.float32])
         y = np.asarray(y, dtype=np.float64)
-        self.coef_, self.intercept_ = self._fit_linear(X, y)
+        self.levels_ = self._levels()
+        self.coef_, self.intercept_ = self._fit_scorer(X, y)
         self.calibration_ = np.zeros((2, 0))
         folds = int(self.calibration_folds)
         if folds >= 2 and len(y) >= 2 * folds:
             held_out = np.zeros(len(y), dtype=np.float64)
             for train, test in KFold(folds, shuffle=True, random_state=self.random_state).split(X):
-                coef, intercept = clone(self)._fit_linear(X[train], y[train])
-                held_out[test] = X[test] @ coef + intercept
+                coef, intercept = clone(self)._fit_scorer(X[train], y[train])
+                held_out[test] = self._score(X[test], coef, intercept)
             self.calibration_ = _isotonic_map(held_out, y)
         return self
 
     def raw_scores(self, X) -> np.ndarray:
-        """The linear scores before calibration."""
+        """The scores before calibration: the linear score, or an ordinal head's expected tone."""
         check_is_fitted(self, "coef_")
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32])
-        return np.asarray(X @ self.coef_, dtype=np.float64).ravel() + self.intercept_
+        return self._score(X, self.coef_, self.intercept_)
+
+    def explain_weights(self) -> tuple[np.ndarray, float]:
+        """One weight a feature and an intercept: what `--explain` multiplies feature values by.
+
+        For a ridge, its weights: contributions plus the intercept sum to the raw score. For an
+        ordinal head, each threshold's weights times the step between its levels, summed: the
+        contributions plus the intercept sum to the step-weighted sum of the thresholds' log-odds,
+        which the expected tone rises with (a positive contribution raises the tone where it
+        pushes every threshold the same way).
+        """
+        check_is_fitted(self, "coef_")
+        if self.coef_.ndim == 1:
+            return self.coef_, float(self.intercept_)
+        steps = np.diff(self.levels_)
+        return steps @ self.coef_, float(steps @ self.intercept_)
 
     def predict(self, X) -> np.ndarray:
         """Tone scores in [-1, 1]."""

@@ -22,9 +22,11 @@ from classifier.config import (
     SUBWORDS,
     TEXT_COLUMN,
     TONE_ALPHA,
+    TONE_C,
     TONE_CALIBRATION_FOLDS,
     TONE_COLUMN,
     TONE_LEXICON_BLEND,
+    TONE_MODEL,
     TONE_THRESHOLD,
     TOPIC_C,
     TOPIC_CLASS_WEIGHT,
@@ -78,6 +80,8 @@ class ModelParams:
     lexicon_weight: float = LEXICON_WEIGHT
     tone_lexicon_blend: float = TONE_LEXICON_BLEND
     tone_calibration_folds: int = TONE_CALIBRATION_FOLDS
+    tone_model: str = TONE_MODEL
+    tone_c: float = TONE_C
     semantic_weight: float = SEMANTIC_WEIGHT  # 0 leaves the semantic view out
     semantic_table: str = str(SEMANTIC_TABLE)
     seed: int = SEED
@@ -99,7 +103,8 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
     ``set_params``, ``clone`` and ``GridSearchCV`` work), ``fit`` returns the model, and fitted
     parts end in ``_``: ``vectorizer_`` (word and stem TF-IDF views plus the semantic view),
     ``topic_head_`` (logistic regression), ``lexicon_`` (lexicon features for the tone head) and
-    ``tone_head_`` (a `ToneRegressor`: ridge, lexicon share, isotonic calibration). The topic
+    ``tone_head_`` (a `ToneRegressor`: ordinal logistic regressions or a ridge with a lexicon
+    share, then an isotonic calibration). The topic
     order of the outputs and the tone thresholds are stored with the model (``topics_``,
     ``tone_threshold_``). ``card`` holds what a model file says about it (data, figures).
 
@@ -111,8 +116,14 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         Inverse regularisation strength of the topic head.
     topic_class_weight : {"balanced", None}
         Class weights of the topic head.
-    tone_alpha, tone_lexicon_blend, tone_calibration_folds
-        The tone head (see `ToneRegressor`).
+    tone_model : {"ordinal", "ridge"}
+        The tone head's model (`ToneRegressor`'s ``kind``).
+    tone_c : float
+        Inverse penalty of the ordinal tone head's logistic regressions.
+    tone_alpha, tone_lexicon_blend
+        Penalty and lexicon-only share of the ridge tone head.
+    tone_calibration_folds
+        Folds of the tone calibration (see `ToneRegressor`).
     lexicon_weight : float
         Scale of the lexicon features against the text features in the tone head.
     seed : int
@@ -137,8 +148,9 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
     def __init__(self, word_ngrams=WORD_NGRAMS, subwords=SUBWORDS, char_ngrams=CHAR_NGRAMS, min_df=MIN_DF,
                  topic_c=TOPIC_C, topic_class_weight=TOPIC_CLASS_WEIGHT, tone_alpha=TONE_ALPHA,
                  lexicon_weight=LEXICON_WEIGHT, tone_lexicon_blend=TONE_LEXICON_BLEND,
-                 tone_calibration_folds=TONE_CALIBRATION_FOLDS, semantic_weight=SEMANTIC_WEIGHT,
-                 semantic_table=str(SEMANTIC_TABLE), seed=SEED, tone_threshold=TONE_THRESHOLD):  # fmt: skip
+                 tone_calibration_folds=TONE_CALIBRATION_FOLDS, tone_model=TONE_MODEL, tone_c=TONE_C,
+                 semantic_weight=SEMANTIC_WEIGHT, semantic_table=str(SEMANTIC_TABLE), seed=SEED,
+                 tone_threshold=TONE_THRESHOLD):  # fmt: skip
         self.word_ngrams = word_ngrams
         self.subwords = subwords
         self.char_ngrams = char_ngrams
@@ -149,6 +161,8 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         self.lexicon_weight = lexicon_weight
         self.tone_lexicon_blend = tone_lexicon_blend
         self.tone_calibration_folds = tone_calibration_folds
+        self.tone_model = tone_model
+        self.tone_c = tone_c
         self.semantic_weight = semantic_weight
         self.semantic_table = semantic_table
         self.seed = seed
@@ -190,7 +204,8 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         self.classes_ = self.topic_head_.classes_
         self.lexicon_ = LexiconFeatures().fit(texts)
         self.tone_head_ = ToneRegressor(self.tone_alpha, len(LEXICON_FEATURES), self.tone_lexicon_blend,
-                                        self.tone_calibration_folds, self.seed)  # fmt: skip
+                                        self.tone_calibration_folds, self.seed, kind=self.tone_model,
+                                        c=self.tone_c)  # fmt: skip
         self.tone_head_.fit(self.tone_matrix(matrix, texts, tokens), tones)
         self.topics_ = tuple(t for t in TOPICS if t in set(self.classes_)) + tuple(
             str(c) for c in self.classes_ if c not in TOPICS
@@ -357,6 +372,11 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
             if not all(isinstance(v, WordView) for v in views):
                 return None
             index, valences, flags = self.lexicon_.lookup_tables()
+            ordinal = getattr(self.tone_head_, "levels_", None) is not None
+            tone_intercept = self.tone_head_.intercept_
+            tone_intercept = (
+                np.asarray(tone_intercept, dtype=np.float64) if ordinal else float(tone_intercept)
+            )
             self.__dict__["_runtime"] = Runtime(
                 views=tuple(views),
                 lexicon_words=tuple(sorted(index, key=index.__getitem__)),
@@ -368,11 +388,12 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
                 topic_coef=np.asarray(self.topic_head_.coef_, dtype=np.float64),
                 topic_intercept=np.asarray(self.topic_head_.intercept_, dtype=np.float64),
                 tone_coef=np.asarray(self.tone_head_.coef_, dtype=np.float64),
-                tone_intercept=float(self.tone_head_.intercept_),
+                tone_intercept=tone_intercept,
                 tone_calibration=self.tone_calibration,
                 output_topics=tuple(getattr(self, "topics_", TOPICS)),
                 tone_threshold=float(getattr(self, "tone_threshold_", self.tone_threshold)),
                 semantic=self.semantic,
+                tone_levels=np.asarray(self.tone_head_.levels_, dtype=np.float64) if ordinal else None,
             )
         return self.__dict__["_runtime"]
 
@@ -385,7 +406,7 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         return sp.hstack([text_matrix, sp.csr_matrix(lexical)], format="csr")
 
     def calibrated_tone(self, raw: np.ndarray) -> np.ndarray:
-        """The tone score in [-1, 1]: a raw linear score through the fitted isotonic map."""
+        """The tone score in [-1, 1]: a raw score (`ToneRegressor.raw_scores`) through the fitted isotonic map."""
         return calibrate(np.asarray(raw, dtype=np.float64), self.tone_head_.calibration_)
 
 

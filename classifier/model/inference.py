@@ -94,7 +94,8 @@ def _predict_kept(model: HeadlineModel | Runtime, kept: list[str], rows: np.ndar
         # rows-by-features block (gigabytes for a chunk of 10,000 rows)
         topic_weights = [model.topic_head.coef_[head] for head in head_rows]
         names, tone_names = model.explain_names()
-        tone_weights = np.broadcast_to(model.tone_head.coef_, (len(kept), len(model.tone_head.coef_)))
+        tone_coef = model.tone_head.explain_weights()[0]
+        tone_weights = np.broadcast_to(tone_coef, (len(kept), len(tone_coef)))
         reasons = {
             "topic_reasons": row_reasons(matrix, topic_weights, names, explain, by_magnitude=False),
             "tone_reasons": row_reasons(tone_input, tone_weights, tone_names, explain,

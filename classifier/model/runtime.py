@@ -39,6 +39,7 @@ __all__ = [
     "Runtime",
     "WordView",
     "calibrate",
+    "expected_tone",
     "figures",
     "lettered",
     "lexicon_at",
@@ -49,7 +50,7 @@ __all__ = [
     "tone_labels",
 ]
 
-RUNTIME_FORMAT = 1  # the layout of the arrays below; a reader refuses any other
+RUNTIME_FORMAT = 2  # the layout of the arrays below; a reader refuses any other (2: ordinal tone heads)
 TOKEN_CACHE_LIMIT = 400_000  # distinct tokens a runtime remembers before it starts afresh
 
 UNCERTAIN = "uncertain"
@@ -288,6 +289,32 @@ def lexicon_at(at: np.ndarray, figure: np.ndarray, doc: np.ndarray, n: int, vale
     return out
 
 
+def expected_tone(logits: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """The expected tone of an ordinal tone head from its threshold log-odds.
+
+    Parameters
+    ----------
+    logits : numpy.ndarray
+        One row a headline, one column a threshold: the log-odds that the headline's tone lies
+        above the midpoint between ``levels[k]`` and ``levels[k + 1]``.
+    levels : numpy.ndarray
+        The tone values, rising (one more than the thresholds).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``levels[0]`` plus each step between levels times the probability of passing its
+        threshold: within ``[levels[0], levels[-1]]``.
+
+    Examples
+    --------
+    >>> expected_tone(np.array([[50.0, -50.0]]), np.array([-1.0, 0.0, 1.0])).round(6).tolist()
+    [0.0]
+    """
+    passed = 1.0 / (1.0 + np.exp(-np.clip(logits, -500.0, 500.0)))
+    return levels[0] + passed @ np.diff(levels)
+
+
 def calibrate(raw: np.ndarray, calibration: np.ndarray | None) -> np.ndarray:
     """Raw tone scores through an isotonic map (rows: raw, calibrated); no map, or an empty one, clips to [-1, 1]."""
     if calibration is None or calibration.shape[1] == 0:
@@ -351,6 +378,10 @@ class Runtime:
     Column order of the shared text features: the word views side by side, then the semantic
     view's columns. The tone head reads those and then the lexicon features times
     `lexicon_weight`. `topics` names the topic head's rows; outputs follow `output_topics`.
+
+    The tone head is linear (`tone_levels` None: one weight vector, its score is the raw tone) or
+    ordinal (one weight row and intercept per threshold between the `tone_levels`; the raw tone
+    is `expected_tone` of the rows' scores). Either raw tone goes through `tone_calibration`.
     """
 
     views: tuple[WordView, ...]
@@ -362,12 +393,13 @@ class Runtime:
     topics: tuple[str, ...]
     topic_coef: np.ndarray  # (topics, text features)
     topic_intercept: np.ndarray
-    tone_coef: np.ndarray  # (text features + lexicon features,)
-    tone_intercept: float
+    tone_coef: np.ndarray  # (text + lexicon features,), or (thresholds, text + lexicon features)
+    tone_intercept: float | np.ndarray  # a float, or one a threshold
     tone_calibration: np.ndarray | None  # rows: raw scores, calibrated values (None: clip)
     output_topics: tuple[str, ...] = TOPICS
     tone_threshold: float = TONE_THRESHOLD
     semantic: object | None = None  # a SemanticView, or None
+    tone_levels: np.ndarray | None = None  # an ordinal head's tone values (thresholds + 1); None: linear
     card: dict = field(default_factory=dict)  # the model file's card, when loaded from one
     _lexicon_index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -376,9 +408,11 @@ class Runtime:
         self._forget_tokens()
         self._order = np.asarray([self.topics.index(t) for t in self.output_topics], dtype=np.intp)
         self._offsets = np.cumsum([0, *(v.n_features for v in self.views)])
-        # one contiguous row a head (topics, then tone) over the text features; vstack copies the
-        # stored, unaligned arrays once (a column stack and a transpose took ten times as long)
-        self._weights_by_head = np.vstack([self.topic_coef, self.tone_coef[None, : self.topic_coef.shape[1]]])
+        self._tone_rows = np.atleast_2d(self.tone_coef)
+        self._tone_bias = np.atleast_1d(np.asarray(self.tone_intercept, dtype=np.float64))
+        # one contiguous row a head (topics, then the tone rows) over the text features; vstack copies
+        # the stored, unaligned arrays once (a column stack and a transpose took ten times as long)
+        self._weights_by_head = np.vstack([self.topic_coef, self._tone_rows[:, : self.topic_coef.shape[1]]])
 
     def prepare(self) -> Runtime:
         """Nothing to build: the lookups exist from the start (here for the same call on a whole model)."""
@@ -484,12 +518,14 @@ class Runtime:
         if self.semantic is not None:
             pooled = self.semantic.transform_tokens(tokens).astype(np.float64)
             heads += pooled @ self._weights_by_head[:, self._offsets[-1] :].T
-        logits = heads[:, :-1] + self.topic_intercept
+        topics = len(self.topics)
+        logits = heads[:, :topics] + self.topic_intercept
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         proba /= proba.sum(axis=1, keepdims=True)
         lexical = self._lexicon(token_rows, doc, n) * self.lexicon_weight
-        raw = heads[:, -1] + lexical @ self.tone_coef[self.n_text_features :] + self.tone_intercept
+        tone = heads[:, topics:] + lexical @ self._tone_rows[:, self.n_text_features :].T + self._tone_bias
+        raw = tone[:, 0] if self.tone_levels is None else expected_tone(tone, self.tone_levels)
         known = self._known_words(token_rows, doc, n)
         return proba[:, self._order], calibrate(raw, self.tone_calibration), known
 
@@ -507,6 +543,7 @@ class Runtime:
 
     def to_bytes(self) -> bytes:
         """The runtime as the bytes of an .npz of plain arrays (no pickle); the semantic table is not in it."""
+        ordinal = self.tone_levels is not None
         meta = {
             "runtime_format": RUNTIME_FORMAT,
             "views": [{"stems": v.stems, "sublinear_tf": v.sublinear_tf} for v in self.views],
@@ -515,7 +552,8 @@ class Runtime:
             "topics": list(self.topics),
             "output_topics": list(self.output_topics),
             "tone_threshold": self.tone_threshold,
-            "tone_intercept": self.tone_intercept,
+            "tone_intercept": self._tone_bias.tolist() if ordinal else float(self.tone_intercept),
+            "tone_levels": np.asarray(self.tone_levels, dtype=np.float64).tolist() if ordinal else None,
             "calibrated": self.tone_calibration is not None,
         }
         arrays = {}
@@ -579,6 +617,8 @@ class Runtime:
                 sublinear_tf=bool(spec["sublinear_tf"]),
             ))  # fmt: skip
         calibration = arrays["tone_calibration"].astype(np.float64, copy=False)
+        levels = meta["tone_levels"]
+        intercept = meta["tone_intercept"]
         runtime = cls(
             views=tuple(views),
             lexicon_words=tuple(_strings(bytes(arrays["lexicon_words"]).decode("utf-8"))),
@@ -590,11 +630,12 @@ class Runtime:
             topic_coef=arrays["topic_coef"].astype(np.float64, copy=False),
             topic_intercept=arrays["topic_intercept"].astype(np.float64, copy=False),
             tone_coef=arrays["tone_coef"].astype(np.float64, copy=False),
-            tone_intercept=float(meta["tone_intercept"]),
+            tone_intercept=float(intercept) if levels is None else np.asarray(intercept, dtype=np.float64),
             tone_calibration=calibration if meta["calibrated"] else None,
             output_topics=tuple(meta["output_topics"]),
             tone_threshold=float(meta["tone_threshold"]),
             semantic=semantic if semantic is not None else _carried_semantic(arrays, meta),
+            tone_levels=None if levels is None else np.asarray(levels, dtype=np.float64),
         )
         runtime.check()
         return runtime
@@ -605,8 +646,19 @@ class Runtime:
         problems = []
         if self.topic_coef.shape != (len(self.topics), width):
             problems.append(f"topic weights {self.topic_coef.shape} for {width} features")
-        if self.tone_coef.shape != (width + len(LEXICON_FEATURES),):
-            problems.append(f"tone weights {self.tone_coef.shape} for {width} features")
+        tone_width = width + len(LEXICON_FEATURES)
+        if self.tone_levels is None:
+            if self.tone_coef.shape != (tone_width,) or self._tone_bias.shape != (1,):
+                problems.append(f"tone weights {self.tone_coef.shape} for {width} features")
+        else:
+            levels = np.asarray(self.tone_levels)
+            thresholds = len(levels) - 1
+            if levels.ndim != 1 or thresholds < 1 or np.any(np.diff(levels) <= 0):
+                problems.append("tone levels must be at least two rising values")
+            elif self.tone_coef.shape != (thresholds, tone_width) or self._tone_bias.shape != (thresholds,):
+                problems.append(
+                    f"tone weights {self.tone_coef.shape} for {thresholds} thresholds, {width} features"
+                )
         if self.topic_intercept.shape != (len(self.topics),) or sorted(self.output_topics) != sorted(
             self.topics
         ):
