@@ -104,7 +104,7 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
     parts end in ``_``: ``vectorizer_`` (word and stem TF-IDF views plus the semantic view),
     ``topic_head_`` (logistic regression), ``lexicon_`` (lexicon features for the tone head) and
     ``tone_head_`` (a `ToneRegressor`: ordinal logistic regressions or a ridge with a lexicon
-    share, then an isotonic calibration). The topic
+    share, then an isotonic map when ``tone_calibration_folds`` is 2 or more). The topic
     order of the outputs and the tone thresholds are stored with the model (``topics_``,
     ``tone_threshold_``). ``card`` holds what a model file says about it (data, figures).
 
@@ -406,7 +406,7 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         return sp.hstack([text_matrix, sp.csr_matrix(lexical)], format="csr")
 
     def calibrated_tone(self, raw: np.ndarray) -> np.ndarray:
-        """The tone score in [-1, 1]: a raw score (`ToneRegressor.raw_scores`) through the fitted isotonic map."""
+        """The tone score in [-1, 1]: a raw score (`ToneRegressor.raw_scores`) through the fitted isotonic map, or clipped without one."""
         return calibrate(np.asarray(raw, dtype=np.float64), self.tone_head_.calibration_)
 
 
