@@ -5,8 +5,8 @@ views, then the semantic view's columns). `ToneRegressor` is the tone head: by d
 one logistic regression per threshold between the tone values (is the tone above -0.75, above
 -0.25, ...), scoring a headline by its expected tone; or a ridge regression whose last columns
 are the lexicon features, mixed with a ridge on those columns alone (one linear head in the
-end). Either has an isotonic map fitted on out-of-fold scores so that a score of s means a human
-tone of about s. The topic head is scikit-learn's own `LogisticRegression`. Each
+end). Either can have an isotonic map fitted on out-of-fold scores so that a score of s means a
+human tone of about s (`calibration_folds`; off by default, the ordinal score needs none). The topic head is scikit-learn's own `LogisticRegression`. Each
 follows scikit-learn's conventions: parameters stored by `__init__`, fitted state ending in `_`,
 `fit` returning `self`, so they clone, grid-search and cross-validate like any estimator.
 """
@@ -38,7 +38,7 @@ from classifier.config import (
     WORD_NGRAMS,
 )
 from classifier.model.features import build_text_features
-from classifier.model.runtime import calibrate, expected_tone
+from classifier.model.runtime import calibrate, expected_tone, rising_levels
 from classifier.model.semantic import SemanticView, load_table
 from classifier.model.vectorize import compile_features
 
@@ -201,10 +201,9 @@ class ToneRegressor(RegressorMixin, BaseEstimator):
             return None
         if self.kind != "ordinal":
             raise ValueError(f"kind must be 'ordinal' or 'ridge', not {self.kind!r}")
-        levels = np.asarray(self.levels, dtype=np.float64)
-        if levels.ndim != 1 or len(levels) < 2 or np.any(np.diff(levels) <= 0):
+        if not rising_levels(self.levels):
             raise ValueError(f"levels must be at least two rising values, not {self.levels!r}")
-        return levels
+        return np.asarray(self.levels, dtype=np.float64)
 
     def _fit_scorer(self, X, y) -> tuple[np.ndarray, np.ndarray | float]:
         """The weights and intercept(s) of the raw score on (X, y)."""

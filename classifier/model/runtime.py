@@ -46,6 +46,7 @@ __all__ = [
     "lexicon_features",
     "plain_arrays",
     "prediction_columns",
+    "rising_levels",
     "token_stems",
     "tone_labels",
 ]
@@ -287,6 +288,12 @@ def lexicon_at(at: np.ndarray, figure: np.ndarray, doc: np.ndarray, n: int, vale
     out[:, INTENSIFIED] = np.sign(raw[:, COMPOUND]) * raw[:, INTENSIFIED]
     out[:, METRIC_DIRECTION] = np.clip(raw[:, METRIC_DIRECTION], -1, 1)
     return out
+
+
+def rising_levels(levels) -> bool:
+    """Whether `levels` can be an ordinal tone head's values: one dimension, at least two, rising."""
+    levels = np.asarray(levels, dtype=np.float64)
+    return levels.ndim == 1 and len(levels) >= 2 and bool(np.all(np.diff(levels) > 0))
 
 
 def expected_tone(logits: np.ndarray, levels: np.ndarray) -> np.ndarray:
@@ -651,9 +658,8 @@ class Runtime:
             if self.tone_coef.shape != (tone_width,) or self._tone_bias.shape != (1,):
                 problems.append(f"tone weights {self.tone_coef.shape} for {width} features")
         else:
-            levels = np.asarray(self.tone_levels)
-            thresholds = len(levels) - 1
-            if levels.ndim != 1 or thresholds < 1 or np.any(np.diff(levels) <= 0):
+            thresholds = np.size(self.tone_levels) - 1
+            if not rising_levels(self.tone_levels):
                 problems.append("tone levels must be at least two rising values")
             elif self.tone_coef.shape != (thresholds, tone_width) or self._tone_bias.shape != (thresholds,):
                 problems.append(
