@@ -55,6 +55,27 @@ def test_pool_overlaps_flag_rows_close_to_a_real_headline():
     assert "(id a1)" in pool_problems(frame, pool)[0]
 
 
+def test_pool_overlaps_flag_a_real_headline_held_whole_in_a_longer_row():
+    from classifier.data.quality import pool_overlaps, pool_problems
+
+    ours = [
+        "Envoy of Norway meets finance minister in Islamabad, discusses trade, energy, climate finance and a new visa regime for students",
+        "Explainer: what we know so far about the new tariffs",
+        "Finance minister meets envoy of Norway in Islamabad",
+    ]
+    pool = ["Envoy of Norway meets finance minister in Islamabad", "What we know so far"]
+    found = pool_overlaps(ours, pool)
+    # row 1 holds the six-word headline whole though its Jaccard is far below the bar; the
+    # five-word stock phrase in row 2 and the reordered words of row 3 are not flagged
+    assert found["row"].tolist() == [1] and found["pool_index"].tolist() == [0]
+    assert bool(found["contained"].iloc[0]) and found["jaccard"].iloc[0] < 0.5
+    assert pool_overlaps(ours, pool, contained_trigrams=3)["row"].tolist() == [1, 2]
+    frame = pd.DataFrame({"id": ["a1", "a2", "a3"], "headline": ours})
+    assert pool_problems(frame, pool) == [
+        "row 1 (id a1): holds a real headline of the pool whole (pool row 1)"
+    ]
+
+
 def test_check_corpus_fails_on_a_row_copied_from_the_pool(tiny_corpus_path, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 

@@ -12,6 +12,7 @@ from classifier.data.explore import opening_shares, topic_tone_table
 
 __all__ = [
     "NEAR_DUPLICATE_JACCARD",
+    "POOL_CONTAINED_TRIGRAMS",
     "POOL_OVERLAP_JACCARD",
     "corpus_report",
     "floor_problems",
@@ -23,6 +24,10 @@ __all__ = [
 
 NEAR_DUPLICATE_JACCARD = 0.6
 POOL_OVERLAP_JACCARD = 0.5  # a corpus row this close to a real headline is too close to be original
+# A corpus row holding every word trigram of a real headline this long or longer (4 trigrams: six
+# words) holds that headline whole, however many words it adds around it (the Jaccard misses a
+# short headline inside a long row). Shorter real headlines are stock phrases ("what we know so far").
+POOL_CONTAINED_TRIGRAMS = 4
 
 
 def _trigrams() -> CountVectorizer:
@@ -45,27 +50,32 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_JACCARD)
     return pairs.sort_values(["row_a", "row_b"]).reset_index(drop=True)
 
 
-def pool_overlaps(texts: list[str], pool: list[str], threshold: float = POOL_OVERLAP_JACCARD) -> pd.DataFrame:
-    """Rows of `texts` whose word-trigram Jaccard with some `pool` text is at least `threshold`.
+def pool_overlaps(texts: list[str], pool: list[str], threshold: float = POOL_OVERLAP_JACCARD,
+                  contained_trigrams: int = POOL_CONTAINED_TRIGRAMS) -> pd.DataFrame:  # fmt: skip
+    """Rows of `texts` whose word-trigram Jaccard with some `pool` text is at least `threshold`, or
+    that hold every trigram of a pool text of at least `contained_trigrams` trigrams.
 
-    Returns the 1-based row, the index of the closest pool text and the Jaccard. Used to keep real
-    headlines (and close paraphrases of them) out of an authored corpus.
+    Returns the 1-based row, the index of the closest pool text, the Jaccard, and `contained`:
+    whether the row is flagged only for holding that pool text whole (its Jaccard under
+    `threshold`). Used to keep real headlines (and close paraphrases of them) out of an authored
+    corpus.
     """
     vectorizer = _trigrams()
     try:
         ours = vectorizer.fit_transform(texts).astype(np.int32)
     except ValueError:
-        return pd.DataFrame(columns=["row", "pool_index", "jaccard"])
+        return pd.DataFrame(columns=["row", "pool_index", "jaccard", "contained"])
     analyse = vectorizer.build_analyzer()
     theirs = vectorizer.transform(pool).astype(np.int32)  # only trigrams the texts share count here ...
     pool_sizes = np.fromiter((len(set(analyse(t))) for t in pool), np.int64, len(pool))  # ... all count here
     sizes = np.asarray(ours.sum(axis=1)).ravel()
     overlap = (ours @ theirs.T).tocoo()
     jaccard = overlap.data / (sizes[overlap.row] + pool_sizes[overlap.col] - overlap.data)
-    keep = jaccard >= threshold
-    found = pd.DataFrame(
-        {"row": overlap.row[keep] + 1, "pool_index": overlap.col[keep], "jaccard": jaccard[keep]}
-    )
+    contained = (overlap.data == pool_sizes[overlap.col]) & (pool_sizes[overlap.col] >= contained_trigrams)
+    close = jaccard >= threshold
+    keep = close | contained
+    found = pd.DataFrame({"row": overlap.row[keep] + 1, "pool_index": overlap.col[keep], "jaccard": jaccard[keep],
+                          "contained": (contained & ~close)[keep]})  # fmt: skip
     found = found.sort_values(["row", "jaccard"], ascending=[True, False]).drop_duplicates("row")
     return found.reset_index(drop=True)
 
@@ -128,10 +138,12 @@ def pool_problems(frame: pd.DataFrame, pool: list[str]) -> list[str]:
     found = pool_overlaps(frame[TEXT_COLUMN].tolist(), pool)
     ids = frame["id"].astype(str).to_numpy() if "id" in frame.columns else None
     return [
-        f"row {row.row}{f' (id {ids[row.row - 1]})' if ids is not None else ''}: within word-trigram "
-        f"Jaccard {row.jaccard:.2f} of a real headline in the pool (pool row {row.pool_index + 1})"
+        f"row {row.row}{f' (id {ids[row.row - 1]})' if ids is not None else ''}: "
+        + ("holds a real headline of the pool whole" if row.contained
+           else f"within word-trigram Jaccard {row.jaccard:.2f} of a real headline in the pool")
+        + f" (pool row {row.pool_index + 1})"
         for row in found.itertuples(index=False)
-    ]
+    ]  # fmt: skip
 
 
 def corpus_report(frame: pd.DataFrame) -> str:
