@@ -5,19 +5,23 @@ times, start-up included on both sides:
 - `headlines predict FILE --output OUT.csv` (CSV in, CSV out, topic and tone, all cores);
 - a fresh Python process that starts VADER and runs `polarity_scores` over the same headlines,
   read from the same file with the csv module (one core, as the library is used).
-Peak memory is the largest total of the predict process and its workers, sampled every 20 ms, at
-100,000 rows and at N rows. Forked workers share the parent's pages (the model, the libraries), so
+Each side's time is the median of `--repeats` runs (3 by default) with nothing else watching it.
+Peak memory is measured in one more predict run of its own, because sampling memory costs CPU
+that the two workers need (reading PSS every 20 ms slowed a 200,000-row run by 15-25% on 2 cores):
+the largest total of the predict process and its workers, sampled every 20 ms, at 100,000 rows and
+at N rows. Forked workers share the parent's pages (the model, the libraries), so
 each process counts its proportional share (PSS, from /proc/PID/smaps_rollup) where the OS gives
 it; summing plain resident sizes would count shared pages once per process. Targets (issue "Predict millions of headlines fast"):
 predict at least 2x VADER's rows per second (3x in "A library first"); peak memory at N rows at most
 1.3x that at 100,000 rows and under 500 MB.
 
-Usage: .venv/bin/python benchmarks/throughput.py [--rows 200000 1000000] [--model models/headlines.model]
+Usage: .venv/bin/python benchmarks/throughput.py [--rows 200000 1000000] [--model models/headlines.model] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,12 +48,31 @@ def _memory(process: psutil.Process) -> int:
         return process.memory_info().rss
 
 
-def run_predict(model: Path, source: Path, output: Path) -> tuple[float, float]:
-    """Seconds and peak resident MB (process tree) of one `headlines predict` run."""
-    command = [sys.executable, "-m", "classifier", "predict", str(source), "--model", str(model),
-               "--output", str(output), "--quiet"]  # fmt: skip
+def _predict_command(model: Path, source: Path, output: Path) -> list[str]:
+    return [sys.executable, "-m", "classifier", "predict", str(source), "--model", str(model),
+            "--output", str(output), "--quiet"]  # fmt: skip
+
+
+def time_predict(model: Path, source: Path, output: Path) -> float:
+    """Seconds of one `headlines predict` run, start-up included, not watched."""
     started = time.perf_counter()
-    proc = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(
+        _predict_command(model, source, output),
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"predict failed: {done.stderr.decode()}")
+    return seconds
+
+
+def peak_predict(model: Path, source: Path, output: Path) -> float:
+    """Peak MB (process tree, PSS where the OS gives it) of one `headlines predict` run, sampled every 20 ms."""
+    proc = psutil.Popen(
+        _predict_command(model, source, output), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     peak = 0
     while proc.poll() is None:
         try:
@@ -58,10 +81,9 @@ def run_predict(model: Path, source: Path, output: Path) -> tuple[float, float]:
         except psutil.Error:
             pass
         time.sleep(0.02)
-    seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"predict failed: {proc.stderr.read().decode()}")
-    return seconds, peak / 2**20
+    return peak / 2**20
 
 
 VADER = (
@@ -81,33 +103,45 @@ def run_vader(source: Path) -> float:
     return time.perf_counter() - started
 
 
+def _runs(seconds: list[float]) -> str:
+    return ", ".join(f"{s:.2f}" for s in seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[200_000, 1_000_000])
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "headlines.model")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per side; the median is reported")
     args = parser.parse_args()
     if not args.model.exists():
         raise SystemExit(f"{args.model}: no model; run `make train` first")
     print(f"cores: {psutil.cpu_count()}  start-up included on both sides; memory also at 100,000 rows\n")
-    print("| rows | predict rows/s | VADER rows/s | ratio | predict peak MB |")
-    print("| --- | --- | --- | --- | --- |")
+    print(f"median of {args.repeats} timed runs per side; memory from one more, watched, predict run\n")
+    print(
+        "| rows | predict s (runs) | VADER s (runs) | predict rows/s | VADER rows/s | ratio | predict peak MB |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as folder:
         small = Path(folder) / "small.csv"
         build_input(small, 100_000)
-        _, small_peak = run_predict(args.model, small, Path(folder) / "small_out.csv")
+        small_peak = peak_predict(args.model, small, Path(folder) / "small_out.csv")
         peaks = []
         for rows in args.rows:
             big = Path(folder) / f"{rows}.csv"
             build_input(big, rows)
-            predict_seconds, peak = run_predict(args.model, big, Path(folder) / "out.csv")
+            out = Path(folder) / "out.csv"
+            predict_runs = [time_predict(args.model, big, out) for _ in range(args.repeats)]
             with open(Path(folder) / "out.csv", encoding="utf-8") as fh:
                 out_rows = sum(1 for _ in fh) - 1
             if out_rows != rows:
                 raise SystemExit(f"row count mismatch: {out_rows} written for {rows} read")
-            vader_seconds = run_vader(big)
+            vader_runs = [run_vader(big) for _ in range(args.repeats)]
+            peak = peak_predict(args.model, big, out)
             peaks.append(peak)
-            print(f"| {rows:,} | {rows / predict_seconds:,.0f} | {rows / vader_seconds:,.0f} | "
-                  f"{vader_seconds / predict_seconds:.2f}x | {peak:.0f} |", flush=True)  # fmt: skip
+            predict_seconds, vader_seconds = statistics.median(predict_runs), statistics.median(vader_runs)
+            print(f"| {rows:,} | {predict_seconds:.2f} ({_runs(predict_runs)}) | {vader_seconds:.2f} ({_runs(vader_runs)}) | "
+                  f"{rows / predict_seconds:,.0f} | {rows / vader_seconds:,.0f} | {vader_seconds / predict_seconds:.2f}x | "
+                  f"{peak:.0f} |", flush=True)  # fmt: skip
     growth = max(peaks) / small_peak
     print(
         f"\npeak memory: {small_peak:.0f} MB at 100,000 rows, at most {max(peaks):.0f} MB above; growth "
