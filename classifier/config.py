@@ -58,6 +58,7 @@ __all__ = [
     "SPIKE_MIN_ROWS",
     "SPIKE_THRESHOLD",
     "SPIKE_WINDOW",
+    "STRAIGHT_QUOTES",
     "SUBWORDS",
     "TEXT_COLUMN",
     "TONE_ALPHA",
@@ -218,3 +219,13 @@ REASON_COLUMNS: tuple[str, ...] = ("topic_reasons", "tone_reasons")
 
 # A word: what the TF-IDF views and the corpus checks split text into.
 WORD_PATTERN = r"(?u)\b\w[\w'&]*\b"
+# Typographic quotes and dashes and their plain forms: folded before words are split (the
+# features and the corpus checks), so "Pakistan’s" and "Pakistan's" are one word.
+STRAIGHT_QUOTES: tuple[tuple[str, str], ...] = (
+    ("‘", "'"),
+    ("’", "'"),
+    ("“", '"'),
+    ("”", '"'),
+    ("–", "-"),
+    ("—", "-"),
+)

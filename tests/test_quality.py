@@ -76,6 +76,16 @@ def test_pool_overlaps_flag_a_real_headline_held_whole_in_a_longer_row():
     ]
 
 
+def test_pool_overlaps_see_through_typographic_quotes_and_dashes():
+    from classifier.data.quality import near_duplicates, pool_overlaps
+
+    ours = ["Pakistan's envoy meets Sri Lanka's foreign secretary - talks on trade"]
+    pool = ["Pakistan\u2019s envoy meets Sri Lanka\u2019s foreign secretary \u2014 talks on trade"]
+    found = pool_overlaps(ours, pool)
+    assert found["row"].tolist() == [1] and found["jaccard"].iloc[0] == 1.0
+    assert near_duplicates([ours[0], pool[0]])["jaccard"].tolist() == [1.0]
+
+
 def test_check_corpus_fails_on_a_row_copied_from_the_pool(tiny_corpus_path, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 

@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 from classifier import config
-from classifier.config import TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN, WORD_PATTERN
+from classifier.config import STRAIGHT_QUOTES, TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN, WORD_PATTERN
 from classifier.data.explore import opening_shares, topic_tone_table
 
 __all__ = [
@@ -30,8 +30,15 @@ POOL_OVERLAP_JACCARD = 0.5  # a corpus row this close to a real headline is too 
 POOL_CONTAINED_TRIGRAMS = 4
 
 
+def _plain(text: str) -> str:
+    """Lower-cased, quotes and dashes straightened: a copy with typographic quotes is still a copy."""
+    for curly, straight in STRAIGHT_QUOTES:
+        text = text.replace(curly, straight)
+    return text.lower()
+
+
 def _trigrams() -> CountVectorizer:
-    return CountVectorizer(ngram_range=(3, 3), binary=True, lowercase=True, token_pattern=WORD_PATTERN)
+    return CountVectorizer(ngram_range=(3, 3), binary=True, preprocessor=_plain, token_pattern=WORD_PATTERN)
 
 
 def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_JACCARD) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classifier.config import WORD_PATTERN
+from classifier.config import STRAIGHT_QUOTES, WORD_PATTERN
 from classifier.model.cleaning import clean_headline, clean_texts
 
 __all__ = [
@@ -29,8 +29,6 @@ __all__ = [
     "word_stems",
 ]
 
-# Chained str.replace is several times faster than str.translate with a mapping on long text.
-_QUOTES = (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-"))
 _DIGITS = re.compile(r"\d+")
 
 
@@ -41,7 +39,7 @@ def normalise(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, straighten quotes and fold every number to 0, so figures generalise."""
-    for curly, straight in _QUOTES:
+    for curly, straight in STRAIGHT_QUOTES:  # chained str.replace: faster than str.translate here
         if curly in text:
             text = text.replace(curly, straight)
     return _DIGITS.sub("0", text.lower())
