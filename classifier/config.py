@@ -74,6 +74,8 @@ __all__ = [
     "TOPIC_C",
     "TOPIC_CLASS_WEIGHT",
     "TOPIC_COLUMN",
+    "TOPIC_PRESENCE_C",
+    "TOPIC_PRESENCE_SCALE",
     "TOPIC_PRIORITY",
     "TREND_DEFAULT_EVERY",
     "TREND_EVERY",
@@ -115,6 +117,16 @@ CHAR_NGRAMS = (2, 5)  # used when SUBWORDS is chars
 MIN_DF = 1
 TOPIC_C = 10.0
 TOPIC_CLASS_WEIGHT = None  # or "balanced": weigh topics inversely to their corpus counts
+# The topic head's second part (README, "How topics are scored"): per topic, a logistic regression
+# on which TF-IDF terms are present, each scaled by its naive-Bayes log-count ratio for the topic
+# (NB-SVM, Wang and Manning 2012), with inverse penalty TOPIC_PRESENCE_C (0 leaves it out). Its
+# scores are added to the multinomial regression's and the sum scaled by TOPIC_PRESENCE_SCALE
+# (two heads that are each sure would double-count the evidence). On the real development split
+# it raised topic accuracy 0.832 -> 0.847 and macro-F1 0.772 -> 0.789 (both random halves; the
+# macro-F1 interval still includes 0); corpus 5-fold macro-F1 0.917 -> 0.924, every fold. The
+# scale was chosen by log loss on that split (0.4: 0.446, against 0.461 for the regression alone).
+TOPIC_PRESENCE_C = 1.0
+TOPIC_PRESENCE_SCALE = 0.4
 # The tone head's model (README, "How tone is scored"): "ordinal", one logistic regression per
 # threshold between the TONE_VALUES (with inverse penalty TONE_C) scoring the expected tone, or
 # "ridge", a ridge regression (penalty TONE_ALPHA) blended with a lexicon-only ridge. On the real
@@ -174,8 +186,8 @@ TREND_PLOT_GROUPS = 6  # groups drawn in one plot (the largest by rows)
 # The model-file format this version writes and can read. Bump the major whenever a fitted
 # attribute is added, removed or changes meaning: older files then fail with a clear message.
 MODEL_FORMAT = "headlines-classifier-model"
-# 5.0: the ordinal tone head; 4.0: the prediction runtime (plain arrays); 3.0: feed cleaning, the semantic view
-MODEL_FORMAT_VERSION = "5.0"
+# 6.0: the topic head's presence part; 5.0: the ordinal tone head; 4.0: the prediction runtime (plain arrays); 3.0: feed cleaning, the semantic view
+MODEL_FORMAT_VERSION = "6.0"
 
 # Floors the shipped corpus must meet (checked by `headlines check-corpus` and the tests).
 CORPUS_MIN_ROWS = 6_000

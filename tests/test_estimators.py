@@ -11,7 +11,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_pre
 from sklearn.utils.estimator_checks import check_estimator
 
 from classifier.config import LEXICON_WEIGHT, TOPICS
-from classifier.model.estimators import HeadlineVectorizer, ToneRegressor
+from classifier.model.estimators import HeadlineVectorizer, ToneRegressor, TopicClassifier
 from classifier.model.heads import HeadlineModel
 from classifier.model.runtime import LEXICON_FEATURES
 from tests.conftest import TINY_CORPUS
@@ -90,6 +90,65 @@ def test_the_vectorizer_is_a_transformer():
 @pytest.mark.parametrize("kind", ["ordinal", "ridge"])
 def test_tone_regressor_passes_scikit_learn_estimator_checks(kind):
     check_estimator(ToneRegressor(lexicon_columns=1, calibration_folds=2, kind=kind))
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("presence_c", [1.0, 0.0])
+def test_topic_classifier_passes_scikit_learn_estimator_checks(presence_c):
+    check_estimator(TopicClassifier(presence_c=presence_c))
+
+
+def _topic_problem(rows: int = 120, columns: int = 40, seed: int = 0):
+    """Random sparse non-negative features and three topics that depend on them."""
+    rng = np.random.default_rng(seed)
+    dense = rng.random((rows, columns)) * (rng.random((rows, columns)) < 0.2)
+    topics = np.asarray(["markets", "other", "security"])[
+        np.argmax(dense @ rng.normal(size=(columns, 3)), axis=1)
+    ]
+    return sp.csr_matrix(dense), topics
+
+
+def test_topic_classifier_without_presence_is_the_plain_regression():
+    from sklearn.linear_model import LogisticRegression
+
+    matrix, topics = _topic_problem()
+    plain = LogisticRegression(C=3.0, max_iter=3000, random_state=0).fit(matrix, topics)
+    head = TopicClassifier(c=3.0, presence_c=0, presence_scale=0.4, random_state=0).fit(matrix, topics)
+    assert not head.presence_coef_.any()
+    np.testing.assert_allclose(head.predict_proba(matrix), plain.predict_proba(matrix), atol=1e-10)
+
+
+def test_topic_classifier_scores_are_the_scaled_sum_of_both_parts():
+    from sklearn.linear_model import LogisticRegression
+
+    matrix, topics = _topic_problem(seed=2)
+    head = TopicClassifier(c=3.0, presence_c=1.0, presence_scale=0.5, presence_columns=30, random_state=0)
+    head.fit(matrix, topics)
+    plain = LogisticRegression(C=3.0, max_iter=3000, random_state=0).fit(matrix, topics)
+    present = (matrix[:, :30] > 0).astype(float)
+    parts = []
+    for k, topic in enumerate(head.classes_):  # NB-SVM by hand: indicators times log-count ratios
+        mine = topics == topic
+        inside = np.asarray(present[mine].sum(axis=0)).ravel() + 1
+        outside = np.asarray(present[~mine].sum(axis=0)).ravel() + 1
+        ratio = np.log(inside / inside.sum()) - np.log(outside / outside.sum())
+        part = LogisticRegression(C=1.0, max_iter=3000, random_state=0).fit(present @ sp.diags(ratio), mine)
+        parts.append(part.decision_function(present @ sp.diags(ratio)))
+        assert not head.presence_coef_[k, 30:].any()  # columns past presence_columns are never read
+    expected = 0.5 * (plain.decision_function(matrix) + np.column_stack(parts))
+    np.testing.assert_allclose(head.decision_function(matrix), expected, atol=1e-8)
+    proba = head.predict_proba(matrix)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (head.predict(matrix) == head.classes_[proba.argmax(axis=1)]).all()
+
+
+def test_a_runtime_refuses_presence_weights_of_the_wrong_shape(tiny_model):
+    from dataclasses import replace
+
+    runtime = tiny_model.runtime()
+    assert runtime.topic_presence is not None and runtime.topic_presence.any()
+    with pytest.raises(ValueError, match="presence"):
+        replace(runtime, topic_presence=runtime.topic_presence[:, :-1]).check()
 
 
 def _tone_problem(rows: int = 60, text_columns: int = 30, seed: int = 0):

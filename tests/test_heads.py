@@ -112,7 +112,8 @@ def test_explanations_sum_to_the_decision_scores(tiny_model):
     decision = tiny_model.topic_head.decision_function(matrix)
     for row, topic in enumerate(out["topic"]):
         head = tiny_model.topics.index(topic)
-        columns, values = contributions(matrix.tocsr(), tiny_model.topic_head.coef_[head], row)
+        columns, values = contributions(matrix.tocsr(), tiny_model.topic_head.coef_[head], row,
+                                        tiny_model.topic_head.presence_coef_[head])  # fmt: skip
         reasons = _grouped(columns, values, names)
         assert "semantic" in reasons  # the dense view is one reason, not 128
         listed = {t: w for t, w in out["topic_reasons"][row]}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold
@@ -35,6 +35,10 @@ from classifier.config import (
     TONE_LEXICON_BLEND,
     TONE_MODEL,
     TONE_VALUES,
+    TOPIC_C,
+    TOPIC_CLASS_WEIGHT,
+    TOPIC_PRESENCE_C,
+    TOPIC_PRESENCE_SCALE,
     WORD_NGRAMS,
 )
 from classifier.model.features import build_text_features
@@ -42,7 +46,7 @@ from classifier.model.runtime import calibrate, expected_tone, rising_levels
 from classifier.model.semantic import SemanticView, load_table
 from classifier.model.vectorize import compile_features
 
-__all__ = ["HeadlineVectorizer", "ToneRegressor"]
+__all__ = ["HeadlineVectorizer", "ToneRegressor", "TopicClassifier"]
 
 _TABLES: dict[str, object] = {}
 
@@ -127,6 +131,128 @@ class HeadlineVectorizer(TransformerMixin, BaseEstimator):
         state = super().__getstate__()
         state.pop("_compiled", None)
         return state
+
+
+class TopicClassifier(ClassifierMixin, BaseEstimator):
+    """The topic head: a multinomial logistic regression plus a presence part (NB-SVM), one linear score.
+
+    The regression reads the TF-IDF values. The presence part reads only which of the first
+    `presence_columns` features are present (non-zero): for each topic, every present term is
+    scaled by its naive-Bayes log-count ratio (how much more often the topic's headlines hold it
+    than the others', add-one smoothed) and a one-against-the-rest logistic regression is fitted
+    on those scaled indicators (Wang and Manning's NB-SVM). A topic's score is
+    ``scale * (X @ lr_coef + B @ presence_coef + intercepts)``, B the presence indicators, and the
+    probabilities its softmax: still a sum of one contribution a term, so reasons stay exact.
+    Fitted: ``coef_`` and ``presence_coef_`` (topics, features; both already times the scale, the
+    presence part zero past `presence_columns`), ``intercept_`` (topics,), ``classes_``.
+
+    Parameters
+    ----------
+    c : float
+        Inverse L2 penalty of the multinomial regression.
+    class_weight : {"balanced", None}
+        Class weights of the multinomial regression.
+    presence_c : float
+        Inverse L2 penalty of each topic's presence regression; 0 leaves the presence part out
+        (and the scale with it: the regression alone).
+    presence_scale : float
+        The factor on the summed scores when the presence part is in.
+    presence_columns : int or None
+        How many leading features the presence part reads (the TF-IDF views'; dense columns after
+        them, such as the semantic view's, are always non-zero); None: all.
+    random_state : int
+        Seed of the regressions.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0, 0.2], [0.0, 1.0, 0.0], [0.9, 0.1, 0.0], [0.0, 0.8, 0.5]] * 5)
+    >>> y = np.array(["markets", "other", "markets", "other"] * 5)
+    >>> head = TopicClassifier().fit(X, y)
+    >>> head.predict(X[:2]).tolist(), head.coef_.shape == head.presence_coef_.shape
+    (['markets', 'other'], True)
+    """
+
+    def __init__(self, c=TOPIC_C, class_weight=TOPIC_CLASS_WEIGHT, presence_c=TOPIC_PRESENCE_C,
+                 presence_scale=TOPIC_PRESENCE_SCALE, presence_columns=None, random_state=SEED):  # fmt: skip
+        self.c = c
+        self.class_weight = class_weight
+        self.presence_c = presence_c
+        self.presence_scale = presence_scale
+        self.presence_columns = presence_columns
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # the text features are a sparse matrix
+        return tags
+
+    def fit(self, X, y):
+        """Fit the regression on `X` and, unless ``presence_c`` is 0, each topic's presence regression."""
+        X, y = validate_data(self, X, y, accept_sparse="csr")
+        regression = LogisticRegression(C=self.c, class_weight=self.class_weight, max_iter=3000,
+                                        random_state=self.random_state).fit(X, y)  # fmt: skip
+        self.classes_ = regression.classes_
+        coef = np.asarray(regression.coef_, dtype=np.float64)
+        intercept = np.asarray(regression.intercept_, dtype=np.float64)
+        if len(self.classes_) == 2:  # scikit-learn keeps one row for two classes: give each its own
+            coef, intercept = (
+                np.vstack([-coef / 2, coef / 2]),
+                np.array([-intercept[0] / 2, intercept[0] / 2]),
+            )
+        presence = np.zeros_like(coef)
+        scale = 1.0
+        if self.presence_c > 0:
+            scale = float(self.presence_scale)
+            width = X.shape[1] if self.presence_columns is None else int(self.presence_columns)
+            present = _presence(X, width)
+            for k, topic in enumerate(self.classes_):
+                ratio = _nb_ratio(present, y == topic)
+                part = LogisticRegression(C=self.presence_c, max_iter=3000, random_state=self.random_state)
+                part.fit(present @ sp.diags(ratio), (y == topic).astype(int))
+                presence[k, :width] = ratio * part.coef_[0]
+                intercept[k] += float(part.intercept_[0])
+        self.coef_, self.presence_coef_, self.intercept_ = coef * scale, presence * scale, intercept * scale
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """Each topic's score (rows: headlines, columns: ``classes_``; for two classes, as scikit-learn
+        does, one column: the second class's score minus the first's)."""
+        scores = self._scores(X)
+        return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
+
+    def _scores(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        X = sp.csr_matrix(validate_data(self, X, accept_sparse="csr", reset=False))
+        return (
+            np.asarray(X @ self.coef_.T + _presence(X, X.shape[1]) @ self.presence_coef_.T) + self.intercept_
+        )
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Topic probabilities: the softmax of the scores."""
+        scores = self._scores(X)
+        scores -= scores.max(axis=1, keepdims=True)
+        proba = np.exp(scores)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable topic of each row."""
+        scores = self._scores(X)
+        return self.classes_[np.argmax(scores, axis=1)]
+
+
+def _presence(X, width: int) -> sp.csr_matrix:
+    """Which of the first `width` columns of each row are non-zero, as 0/1 (the rest dropped)."""
+    present = sp.csr_matrix(X)[:, :width].copy()
+    present.eliminate_zeros()
+    present.data = np.ones_like(present.data, dtype=np.float64)
+    return present
+
+
+def _nb_ratio(present: sp.csr_matrix, mine: np.ndarray) -> np.ndarray:
+    """Each column's naive-Bayes log-count ratio for the rows `mine` against the rest (add-one)."""
+    inside = np.asarray(present[mine].sum(axis=0)).ravel() + 1.0
+    outside = np.asarray(present[~mine].sum(axis=0)).ravel() + 1.0
+    return np.log(inside / inside.sum()) - np.log(outside / outside.sum())
 
 
 class ToneRegressor(RegressorMixin, BaseEstimator):

@@ -1,7 +1,9 @@
 """Reasons a user can check: the terms that moved each row's topic and tone, from the linear weights.
 
 For a linear model the decision score is the sum, over the row's non-zero features, of feature
-value times weight, plus the intercept; each product is that feature's contribution.
+value times weight, plus the intercept; each product is that feature's contribution. The topic
+head also weighs each present feature once (its presence part): that weight is added to the
+feature's contribution, so the contributions still sum to the score.
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ def tone_feature_names(model, text: np.ndarray | None = None) -> np.ndarray:
     return np.concatenate([text, np.asarray([f"lexicon:{n}" for n in LEXICON_FEATURES], dtype=object)])
 
 
-def contributions(matrix: sp.csr_matrix, weights: np.ndarray, row: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices and contributions (value times weight) of one row's non-zero features."""
+def contributions(matrix: sp.csr_matrix, weights: np.ndarray, row: int,
+                  presence: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Column indices and contributions (value times weight, plus any presence weight) of one row's non-zero features."""
     start, end = matrix.indptr[row], matrix.indptr[row + 1]
     columns = matrix.indices[start:end]
-    return columns, matrix.data[start:end] * weights[columns]
+    values = matrix.data[start:end] * weights[columns]
+    return columns, values if presence is None else values + presence[columns]
 
 
 def row_reasons(
@@ -44,18 +48,21 @@ def row_reasons(
     names: np.ndarray,
     k: int,
     by_magnitude: bool,
+    presence_per_row: Sequence[np.ndarray] | None = None,
 ) -> list[list[list]]:
     """For every row, its k largest contributions as [term, contribution] pairs.
 
     `weights_per_row[row]` is the weight vector to use for each row (the predicted topic's, or the
     tone head's). Topic reasons are the terms that pushed toward the chosen topic (largest first);
-    tone reasons are the largest in either direction, signed.
+    tone reasons are the largest in either direction, signed. `presence_per_row[row]`, when given,
+    is added once for each present feature (the topic head's presence part).
     """
     matrix = sp.csr_matrix(matrix)
     semantic = np.flatnonzero(np.char.startswith(names.astype(str), "semantic:"))
     result = []
     for row in range(matrix.shape[0]):
-        columns, values = contributions(matrix, weights_per_row[row], row)
+        presence = None if presence_per_row is None else presence_per_row[row]
+        columns, values = contributions(matrix, weights_per_row[row], row, presence)
         labels = names[columns]
         if len(semantic):  # the dense view's columns make one reason: their summed contribution
             dense = np.isin(columns, semantic)
@@ -72,10 +79,13 @@ def topic_head_terms(model, k: int = 15) -> dict[str, list[tuple[str, float]]]:
 
     Names as `--explain` gives them: a word or word pair as it is, a five-letter stem as
     'stem:secur' (so a stem is never mistaken for a word: 'stem:condo' is condemn, condolence).
+    A feature's weight is its contribution at value 1: the regression's weight plus its presence weight.
     """
     names = readable_names(model.feature_names())
+    head = model.topic_head
+    weights = head.coef_ + getattr(head, "presence_coef_", 0.0)
     result = {}
-    for row, topic in zip(model.topic_head.coef_, model.topics, strict=True):
+    for row, topic in zip(weights, model.topics, strict=True):
         best = np.argsort(row)[::-1][:k]
         result[topic] = [(str(names[i]), float(row[i])) for i in best]
     return result

@@ -63,6 +63,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "builtins.float",
     "builtins.bool",
     "classifier.model.estimators.ToneRegressor",
+    "classifier.model.estimators.TopicClassifier",
     "classifier.model.features.LexiconFeatures",
     "classifier.model.tokens.normalise",
     "classifier.model.tokens.word_stems",

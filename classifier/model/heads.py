@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted
 
@@ -31,11 +30,13 @@ from classifier.config import (
     TOPIC_C,
     TOPIC_CLASS_WEIGHT,
     TOPIC_COLUMN,
+    TOPIC_PRESENCE_C,
+    TOPIC_PRESENCE_SCALE,
     TOPICS,
     WORD_NGRAMS,
 )
 from classifier.io.readers import headline_texts
-from classifier.model.estimators import HeadlineVectorizer, ToneRegressor
+from classifier.model.estimators import HeadlineVectorizer, ToneRegressor, TopicClassifier
 from classifier.model.features import LexiconFeatures
 
 # In-memory prediction lives in classifier.model.inference (no scikit-learn needed); re-exported here.
@@ -76,6 +77,8 @@ class ModelParams:
     min_df: int = MIN_DF
     topic_c: float = TOPIC_C
     topic_class_weight: str | None = TOPIC_CLASS_WEIGHT
+    topic_presence_c: float = TOPIC_PRESENCE_C  # 0 leaves the topic head's presence part out
+    topic_presence_scale: float = TOPIC_PRESENCE_SCALE
     tone_alpha: float = TONE_ALPHA
     lexicon_weight: float = LEXICON_WEIGHT
     tone_lexicon_blend: float = TONE_LEXICON_BLEND
@@ -102,7 +105,7 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
     A scikit-learn estimator: the parameters below are stored by ``__init__`` (``get_params``,
     ``set_params``, ``clone`` and ``GridSearchCV`` work), ``fit`` returns the model, and fitted
     parts end in ``_``: ``vectorizer_`` (word and stem TF-IDF views plus the semantic view),
-    ``topic_head_`` (logistic regression), ``lexicon_`` (lexicon features for the tone head) and
+    ``topic_head_`` (a `TopicClassifier`: a logistic regression plus a presence part), ``lexicon_`` (lexicon features for the tone head) and
     ``tone_head_`` (a `ToneRegressor`: ordinal logistic regressions or a ridge with a lexicon
     share, then an isotonic map when ``tone_calibration_folds`` is 2 or more). The topic
     order of the outputs and the tone thresholds are stored with the model (``topics_``,
@@ -116,6 +119,9 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         Inverse regularisation strength of the topic head.
     topic_class_weight : {"balanced", None}
         Class weights of the topic head.
+    topic_presence_c, topic_presence_scale
+        Inverse penalty of the topic head's presence part (0 leaves it out) and the scale of the
+        summed scores (see `TopicClassifier`).
     tone_model : {"ordinal", "ridge"}
         The tone head's model (`ToneRegressor`'s ``kind``).
     tone_c : float
@@ -146,7 +152,8 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, word_ngrams=WORD_NGRAMS, subwords=SUBWORDS, char_ngrams=CHAR_NGRAMS, min_df=MIN_DF,
-                 topic_c=TOPIC_C, topic_class_weight=TOPIC_CLASS_WEIGHT, tone_alpha=TONE_ALPHA,
+                 topic_c=TOPIC_C, topic_class_weight=TOPIC_CLASS_WEIGHT, topic_presence_c=TOPIC_PRESENCE_C,
+                 topic_presence_scale=TOPIC_PRESENCE_SCALE, tone_alpha=TONE_ALPHA,
                  lexicon_weight=LEXICON_WEIGHT, tone_lexicon_blend=TONE_LEXICON_BLEND,
                  tone_calibration_folds=TONE_CALIBRATION_FOLDS, tone_model=TONE_MODEL, tone_c=TONE_C,
                  semantic_weight=SEMANTIC_WEIGHT, semantic_table=str(SEMANTIC_TABLE), seed=SEED,
@@ -157,6 +164,8 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         self.min_df = min_df
         self.topic_c = topic_c
         self.topic_class_weight = topic_class_weight
+        self.topic_presence_c = topic_presence_c
+        self.topic_presence_scale = topic_presence_scale
         self.tone_alpha = tone_alpha
         self.lexicon_weight = lexicon_weight
         self.tone_lexicon_blend = tone_lexicon_blend
@@ -199,8 +208,11 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
                                               self.semantic_weight, self.semantic_table).fit(texts)  # fmt: skip
         tokens = tokenise_chunk(texts)
         matrix = self.vectorizer_.transform(texts, tokens)
-        self.topic_head_ = LogisticRegression(C=self.topic_c, class_weight=self.topic_class_weight, max_iter=3000,
-                                              random_state=self.seed).fit(matrix, topics)  # fmt: skip
+        semantic = self.vectorizer_.semantic_
+        self.topic_head_ = TopicClassifier(self.topic_c, self.topic_class_weight, self.topic_presence_c,
+                                           self.topic_presence_scale,
+                                           matrix.shape[1] - (semantic.dims if semantic is not None else 0),
+                                           self.seed).fit(matrix, topics)  # fmt: skip
         self.classes_ = self.topic_head_.classes_
         self.lexicon_ = LexiconFeatures().fit(texts)
         self.tone_head_ = ToneRegressor(self.tone_alpha, len(LEXICON_FEATURES), self.tone_lexicon_blend,
@@ -302,7 +314,7 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         return self.vectorizer_.semantic_
 
     @property
-    def topic_head(self) -> LogisticRegression:
+    def topic_head(self) -> TopicClassifier:
         return self.topic_head_
 
     @property
@@ -373,6 +385,8 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
                 return None
             index, valences, flags = self.lexicon_.lookup_tables()
             ordinal = getattr(self.tone_head_, "levels_", None) is not None
+            presence = getattr(self.topic_head_, "presence_coef_", None)
+            presence = None if presence is None else np.asarray(presence, dtype=np.float64)
             tone_intercept = self.tone_head_.intercept_
             tone_intercept = (
                 np.asarray(tone_intercept, dtype=np.float64) if ordinal else float(tone_intercept)
@@ -387,6 +401,7 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
                 topics=tuple(self.topics),
                 topic_coef=np.asarray(self.topic_head_.coef_, dtype=np.float64),
                 topic_intercept=np.asarray(self.topic_head_.intercept_, dtype=np.float64),
+                topic_presence=presence if presence is not None and presence.any() else None,
                 tone_coef=np.asarray(self.tone_head_.coef_, dtype=np.float64),
                 tone_intercept=tone_intercept,
                 tone_calibration=self.tone_calibration,

@@ -51,7 +51,7 @@ __all__ = [
     "tone_labels",
 ]
 
-RUNTIME_FORMAT = 2  # the layout of the arrays below; a reader refuses any other (2: ordinal tone heads)
+RUNTIME_FORMAT = 3  # the layout of the arrays below; a reader refuses any other (2: ordinal tone heads, 3: topic presence weights)
 TOKEN_CACHE_LIMIT = 400_000  # distinct tokens a runtime remembers before it starts afresh
 
 UNCERTAIN = "uncertain"
@@ -398,7 +398,7 @@ class Runtime:
     negation_window: int
     lexicon_weight: float
     topics: tuple[str, ...]
-    topic_coef: np.ndarray  # (topics, text features)
+    topic_coef: np.ndarray  # (topics, text features): times each feature's value
     topic_intercept: np.ndarray
     tone_coef: np.ndarray  # (text + lexicon features,), or (thresholds, text + lexicon features)
     tone_intercept: float | np.ndarray  # a float, or one a threshold
@@ -407,6 +407,9 @@ class Runtime:
     tone_threshold: float = TONE_THRESHOLD
     semantic: object | None = None  # a SemanticView, or None
     tone_levels: np.ndarray | None = None  # an ordinal head's tone values (thresholds + 1); None: linear
+    topic_presence: np.ndarray | None = (
+        None  # (topics, text features): once for each feature present; None: none
+    )
     card: dict = field(default_factory=dict)  # the model file's card, when loaded from one
     _lexicon_index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -420,6 +423,12 @@ class Runtime:
         # one contiguous row a head (topics, then the tone rows) over the text features; vstack copies
         # the stored, unaligned arrays once (a column stack and a transpose took ten times as long)
         self._weights_by_head = np.vstack([self.topic_coef, self._tone_rows[:, : self.topic_coef.shape[1]]])
+        # the presence weights of the TF-IDF columns only, one contiguous row a topic, or none at all
+        self._presence_by_topic = (
+            None
+            if self.topic_presence is None
+            else np.ascontiguousarray(self.topic_presence[:, : self._offsets[-1]])
+        )
 
     def prepare(self) -> Runtime:
         """Nothing to build: the lookups exist from the start (here for the same call on a whole model)."""
@@ -520,7 +529,10 @@ class Runtime:
         ):
             columns, values = offset + cols, values.astype(np.float64)
             for k, weights in enumerate(self._weights_by_head):  # a contiguous row a head: twice as fast
-                by_head[k] += np.bincount(rows, weights=weights[columns] * values, minlength=n)
+                contribution = weights[columns] * values
+                if k < len(self.topics) and self._presence_by_topic is not None:
+                    contribution += self._presence_by_topic[k][columns]  # the term is present: once
+                by_head[k] += np.bincount(rows, weights=contribution, minlength=n)
         heads = by_head.T
         if self.semantic is not None:
             pooled = self.semantic.transform_tokens(tokens).astype(np.float64)
@@ -587,6 +599,7 @@ class Runtime:
             "lexicon_flags": self.lexicon_flags,
             "topic_coef": self.topic_coef,
             "topic_intercept": self.topic_intercept,
+            "topic_presence": self.topic_presence if self.topic_presence is not None else np.zeros((0, 0)),
             "tone_coef": self.tone_coef,
             "tone_calibration": self.tone_calibration if self.tone_calibration is not None else np.zeros((2, 0)),
         }  # fmt: skip
@@ -624,6 +637,7 @@ class Runtime:
                 sublinear_tf=bool(spec["sublinear_tf"]),
             ))  # fmt: skip
         calibration = arrays["tone_calibration"].astype(np.float64, copy=False)
+        presence = arrays["topic_presence"].astype(np.float64, copy=False)
         levels = meta["tone_levels"]
         intercept = meta["tone_intercept"]
         runtime = cls(
@@ -643,6 +657,7 @@ class Runtime:
             tone_threshold=float(meta["tone_threshold"]),
             semantic=semantic if semantic is not None else _carried_semantic(arrays, meta),
             tone_levels=None if levels is None else np.asarray(levels, dtype=np.float64),
+            topic_presence=presence if presence.size else None,
         )
         runtime.check()
         return runtime
@@ -653,6 +668,8 @@ class Runtime:
         problems = []
         if self.topic_coef.shape != (len(self.topics), width):
             problems.append(f"topic weights {self.topic_coef.shape} for {width} features")
+        if self.topic_presence is not None and self.topic_presence.shape != self.topic_coef.shape:
+            problems.append(f"topic presence weights {self.topic_presence.shape} for {width} features")
         tone_width = width + len(LEXICON_FEATURES)
         if self.tone_levels is None:
             if self.tone_coef.shape != (tone_width,) or self._tone_bias.shape != (1,):
