@@ -133,7 +133,16 @@ class HeadlineVectorizer(TransformerMixin, BaseEstimator):
         return state
 
 
-class TopicClassifier(ClassifierMixin, BaseEstimator):
+class _SparseInput:
+    """Tells scikit-learn's checks that the estimator takes sparse matrices (the text features)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class TopicClassifier(_SparseInput, ClassifierMixin, BaseEstimator):
     """The topic head: a multinomial logistic regression plus a presence part (NB-SVM), one linear score.
 
     The regression reads the TF-IDF values. The presence part reads only which of the first
@@ -180,11 +189,6 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.presence_scale = presence_scale
         self.presence_columns = presence_columns
         self.random_state = random_state
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # the text features are a sparse matrix
-        return tags
 
     def fit(self, X, y):
         """Fit the regression on `X` and, unless ``presence_c`` is 0, each topic's presence regression."""
@@ -255,7 +259,7 @@ def _nb_ratio(present: sp.csr_matrix, mine: np.ndarray) -> np.ndarray:
     return np.log(inside / inside.sum()) - np.log(outside / outside.sum())
 
 
-class ToneRegressor(RegressorMixin, BaseEstimator):
+class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
     """The tone head: ordinal logistic regressions or a ridge, and an isotonic calibration.
 
     ``kind="ordinal"`` fits one L2 logistic regression per threshold between consecutive
@@ -315,11 +319,6 @@ class ToneRegressor(RegressorMixin, BaseEstimator):
         self.kind = kind
         self.c = c
         self.levels = levels
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # the tone input is a sparse matrix
-        return tags
 
     def _levels(self) -> np.ndarray | None:
         """The tone values of an ordinal head (checked), None for a ridge."""
