@@ -149,6 +149,9 @@ def test_a_runtime_refuses_presence_weights_of_the_wrong_shape(tiny_model):
     assert runtime.topic_presence is not None and runtime.topic_presence.any()
     with pytest.raises(ValueError, match="presence"):
         replace(runtime, topic_presence=runtime.topic_presence[:, :-1]).check()
+    assert runtime.tone_presence is not None and runtime.tone_presence.any()
+    with pytest.raises(ValueError, match="tone presence"):
+        replace(runtime, tone_presence=runtime.tone_presence[:-1]).check()
 
 
 def _tone_problem(rows: int = 60, text_columns: int = 30, seed: int = 0):
@@ -200,9 +203,10 @@ def test_ordinal_head_is_one_logistic_regression_per_threshold():
 
     matrix, target, lexical = _tone_problem(rows=200, seed=2)
     tones = _tone_values(target)
-    head = ToneRegressor(lexicon_columns=lexical, calibration_folds=0, kind="ordinal", c=3.0).fit(
-        matrix, tones
-    )
+    head = ToneRegressor(
+        lexicon_columns=lexical, calibration_folds=0, kind="ordinal", c=3.0, presence_c=0
+    ).fit(matrix, tones)
+    assert not head.presence_coef_.any()
     assert head.coef_.shape == (4, matrix.shape[1]) and head.intercept_.shape == (4,)
     assert head.levels_.tolist() == [-1.0, -0.5, 0.0, 0.5, 1.0]
     passed = []
@@ -230,10 +234,45 @@ def test_explain_weights_sum_to_the_step_weighted_log_odds():
     matrix, target, lexical = _tone_problem(rows=120, seed=6)
     head = ToneRegressor(lexicon_columns=lexical, calibration_folds=0).fit(matrix, _tone_values(target))
     weights, intercept = head.explain_weights()
-    logits = matrix @ head.coef_.T + head.intercept_
-    np.testing.assert_allclose(matrix @ weights + intercept, logits @ np.diff(head.levels_))
+    present = (matrix != 0).astype(float)
+    logits = matrix @ head.coef_.T + present @ head.presence_coef_.T + head.intercept_
+    explained = matrix @ weights + present @ head.explain_presence() + intercept
+    np.testing.assert_allclose(explained, logits @ np.diff(head.levels_))
+    assert ridge_presence_is_zero(lexical, matrix, target)
     ridge = _head(0.0, lexical).fit(matrix, target)
     assert ridge.explain_weights()[0] is ridge.coef_ and ridge.explain_weights()[1] == ridge.intercept_
+
+
+def ridge_presence_is_zero(lexical, matrix, target) -> bool:
+    ridge = _head(0.0, lexical).fit(matrix, target)
+    return not ridge.presence_coef_.any() and not ridge.explain_presence().any()
+
+
+def test_ordinal_presence_part_is_a_scaled_nb_svm_per_threshold():
+    from sklearn.linear_model import LogisticRegression
+
+    matrix, target, lexical = _tone_problem(rows=200, seed=8)
+    tones = _tone_values(target)
+    head = ToneRegressor(
+        lexicon_columns=lexical, calibration_folds=0, c=3.0, presence_c=1.0, presence_scale=0.5
+    )
+    head.fit(matrix, tones)
+    width = matrix.shape[1] - lexical
+    present = (matrix[:, :width] != 0).astype(float)
+    assert not head.presence_coef_[:, width:].any()  # the lexicon columns are never read as presence
+    logits = []
+    for cut in (-0.75, -0.25, 0.25, 0.75):
+        above = tones > cut
+        main = LogisticRegression(C=3.0, max_iter=3000, random_state=head.random_state).fit(matrix, above)
+        inside = np.asarray(present[above].sum(axis=0)).ravel() + 1
+        outside = np.asarray(present[~above].sum(axis=0)).ravel() + 1
+        ratio = sp.diags(np.log(inside / inside.sum()) - np.log(outside / outside.sum()))
+        part = LogisticRegression(C=1.0, max_iter=3000, random_state=head.random_state).fit(
+            present @ ratio, above
+        )
+        logits.append(0.5 * (main.decision_function(matrix) + part.decision_function(present @ ratio)))
+    expected = -1 + 0.5 * np.sum(1 / (1 + np.exp(-np.column_stack(logits))), axis=1)
+    np.testing.assert_allclose(head.raw_scores(matrix), expected, atol=1e-6)
 
 
 def test_unknown_tone_model_and_bad_levels_are_refused():

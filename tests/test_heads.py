@@ -127,10 +127,13 @@ def test_explanations_sum_to_the_decision_scores(tiny_model):
     tone_input = tiny_model.tone_matrix(matrix, texts)
     tone_names = tone_feature_names(tiny_model)
     weights, intercept = tiny_model.tone_head.explain_weights()
-    logits = tone_input @ tiny_model.tone_head.coef_.T + tiny_model.tone_head.intercept_  # the ordinal head's
+    head = tiny_model.tone_head
+    present = (tone_input != 0).astype(float)
+    assert head.presence_coef_.any()  # the ordinal head's presence part is in, and in the reasons
+    logits = tone_input @ head.coef_.T + present @ head.presence_coef_.T + head.intercept_
     raw = tiny_model.tone_head.raw_scores(tone_input)
     for row in range(len(texts)):
-        columns, values = contributions(tone_input.tocsr(), weights, row)
+        columns, values = contributions(tone_input.tocsr(), weights, row, head.explain_presence())
         # the ordinal head's reasons sum to its step-weighted threshold log-odds
         assert values.sum() + intercept == pytest.approx(logits[row] @ np.diff(tiny_model.tone_head.levels_))
         assert tiny_model.calibrated_tone(raw[row]) == pytest.approx(out["tone"][row])

@@ -34,6 +34,8 @@ from classifier.config import (
     TONE_CALIBRATION_FOLDS,
     TONE_LEXICON_BLEND,
     TONE_MODEL,
+    TONE_PRESENCE_C,
+    TONE_PRESENCE_SCALE,
     TONE_VALUES,
     TOPIC_C,
     TOPIC_CLASS_WEIGHT,
@@ -266,12 +268,16 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
     `levels` (the midpoints: is the tone above -0.75? above -0.25? ...), each with its own
     weights, and scores a headline by its expected tone, ``levels[0]`` plus each step times the
     probability of passing its threshold (`classifier.model.runtime.expected_tone`). Words that
-    tell bad news from neutral need not be those that tell good news from neutral. Fitted:
-    ``coef_`` (thresholds, features), ``intercept_`` (thresholds,), ``levels_``.
+    tell bad news from neutral need not be those that tell good news from neutral. Each threshold
+    also has a presence part, as `TopicClassifier`'s: a logistic regression on which of the first
+    `presence_columns` features are present, scaled by their naive-Bayes ratios for "above the
+    threshold", added to the threshold's score and the sum times `presence_scale`. Fitted:
+    ``coef_`` and ``presence_coef_`` (thresholds, features), ``intercept_`` (thresholds,),
+    ``levels_``.
 
     ``kind="ridge"`` fits a ridge regression, mixed with a ridge on the lexicon columns alone
     (`lexicon_blend`): one linear score. Fitted: ``coef_`` (features,), a float ``intercept_``,
-    ``levels_`` None.
+    ``levels_`` None, ``presence_coef_`` zeros.
 
     Parameters
     ----------
@@ -294,6 +300,12 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
     levels : sequence of float
         The tone values, rising; the thresholds lie midway between neighbours
         (``kind="ordinal"``).
+    presence_c : float
+        Inverse penalty of each threshold's presence part (``kind="ordinal"``); 0 leaves it out.
+    presence_scale : float
+        The factor on a threshold's summed scores when the presence part is in.
+    presence_columns : int or None
+        How many leading features the presence part reads; None: all but the lexicon columns.
 
     Examples
     --------
@@ -310,7 +322,8 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
 
     def __init__(self, alpha=TONE_ALPHA, lexicon_columns=0, lexicon_blend=TONE_LEXICON_BLEND,
                  calibration_folds=TONE_CALIBRATION_FOLDS, random_state=SEED, kind=TONE_MODEL, c=TONE_C,
-                 levels=TONE_VALUES):  # fmt: skip
+                 levels=TONE_VALUES, presence_c=TONE_PRESENCE_C, presence_scale=TONE_PRESENCE_SCALE,
+                 presence_columns=None):  # fmt: skip
         self.alpha = alpha
         self.lexicon_columns = lexicon_columns
         self.lexicon_blend = lexicon_blend
@@ -319,6 +332,9 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
         self.kind = kind
         self.c = c
         self.levels = levels
+        self.presence_c = presence_c
+        self.presence_scale = presence_scale
+        self.presence_columns = presence_columns
 
     def _levels(self) -> np.ndarray | None:
         """The tone values of an ordinal head (checked), None for a ridge."""
@@ -330,16 +346,26 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
             raise ValueError(f"levels must be at least two rising values, not {self.levels!r}")
         return np.asarray(self.levels, dtype=np.float64)
 
-    def _fit_scorer(self, X, y) -> tuple[np.ndarray, np.ndarray | float]:
-        """The weights and intercept(s) of the raw score on (X, y)."""
+    def _fit_scorer(self, X, y) -> tuple[np.ndarray, np.ndarray | float, np.ndarray]:
+        """The weights, intercept(s) and presence weights of the raw score on (X, y)."""
         levels = self._levels()
-        return self._fit_linear(X, y) if levels is None else self._fit_ordinal(X, y, levels)
+        if levels is None:
+            coef, intercept = self._fit_linear(X, y)
+            return coef, intercept, np.zeros_like(coef)
+        return self._fit_ordinal(X, y, levels)
 
-    def _fit_ordinal(self, X, y, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """One logistic regression per threshold: weights (thresholds, features), intercepts."""
+    def _fit_ordinal(self, X, y, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One logistic regression (and presence part) per threshold: weights, intercepts, presence weights."""
         thresholds = (levels[:-1] + levels[1:]) / 2
         coef = np.zeros((len(thresholds), X.shape[1]), dtype=np.float64)
+        presence = np.zeros_like(coef)
         intercept = np.zeros(len(thresholds), dtype=np.float64)
+        width = (
+            X.shape[1] - int(self.lexicon_columns)
+            if self.presence_columns is None
+            else int(self.presence_columns)
+        )
+        present = _presence(X, width) if self.presence_c > 0 else None
         for k, cut in enumerate(thresholds):
             above = (y > cut).astype(np.int64)
             share = above.mean()
@@ -348,13 +374,26 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
                 continue
             head = LogisticRegression(C=self.c, max_iter=3000, random_state=self.random_state).fit(X, above)
             coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
-        return coef, intercept
+            if present is not None:
+                ratio = _nb_ratio(present, above.astype(bool))
+                part = LogisticRegression(C=self.presence_c, max_iter=3000, random_state=self.random_state)
+                part.fit(present @ sp.diags(ratio), above)
+                presence[k, :width] = ratio * part.coef_[0]
+                intercept[k] += float(part.intercept_[0])
+                coef[k], presence[k], intercept[k] = (
+                    self.presence_scale * coef[k],
+                    self.presence_scale * presence[k],
+                    self.presence_scale * intercept[k],
+                )
+        return coef, intercept, presence
 
-    def _score(self, X, coef: np.ndarray, intercept) -> np.ndarray:
+    def _score(self, X, coef: np.ndarray, intercept, presence: np.ndarray) -> np.ndarray:
         """Raw scores of X under fitted weights (the expected tone, for an ordinal head)."""
         if coef.ndim == 1:
             return np.asarray(X @ coef, dtype=np.float64).ravel() + intercept
         logits = np.asarray(X @ coef.T, dtype=np.float64) + intercept
+        if presence.any():
+            logits += np.asarray(_presence(X, X.shape[1]) @ presence.T, dtype=np.float64)
         return expected_tone(logits, self.levels_)
 
     def _fit_linear(self, X, y) -> tuple[np.ndarray, float]:
@@ -377,14 +416,14 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, accept_sparse="csr", y_numeric=True, dtype=[np.float64, np.float32])
         y = np.asarray(y, dtype=np.float64)
         self.levels_ = self._levels()
-        self.coef_, self.intercept_ = self._fit_scorer(X, y)
+        self.coef_, self.intercept_, self.presence_coef_ = self._fit_scorer(X, y)
         self.calibration_ = np.zeros((2, 0))
         folds = int(self.calibration_folds)
         if folds >= 2 and len(y) >= 2 * folds:
             held_out = np.zeros(len(y), dtype=np.float64)
             for train, test in KFold(folds, shuffle=True, random_state=self.random_state).split(X):
-                coef, intercept = clone(self)._fit_scorer(X[train], y[train])
-                held_out[test] = self._score(X[test], coef, intercept)
+                coef, intercept, presence = clone(self)._fit_scorer(X[train], y[train])
+                held_out[test] = self._score(X[test], coef, intercept, presence)
             self.calibration_ = _isotonic_map(held_out, y)
         return self
 
@@ -392,7 +431,7 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
         """The scores before calibration: the linear score, or an ordinal head's expected tone."""
         check_is_fitted(self, "coef_")
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32])
-        return self._score(X, self.coef_, self.intercept_)
+        return self._score(X, self.coef_, self.intercept_, self.presence_coef_)
 
     def explain_weights(self) -> tuple[np.ndarray, float]:
         """One weight a feature and an intercept: what `--explain` multiplies feature values by.
@@ -408,6 +447,13 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
             return self.coef_, float(self.intercept_)
         steps = np.diff(self.levels_)
         return steps @ self.coef_, float(steps @ self.intercept_)
+
+    def explain_presence(self) -> np.ndarray:
+        """One weight a feature added once when it is present, as `explain_weights` combines them (zeros for a ridge)."""
+        check_is_fitted(self, "coef_")
+        if self.coef_.ndim == 1:
+            return np.zeros_like(self.coef_)
+        return np.diff(self.levels_) @ self.presence_coef_
 
     def predict(self, X) -> np.ndarray:
         """Tone scores in [-1, 1]."""

@@ -26,6 +26,8 @@ from classifier.config import (
     TONE_COLUMN,
     TONE_LEXICON_BLEND,
     TONE_MODEL,
+    TONE_PRESENCE_C,
+    TONE_PRESENCE_SCALE,
     TONE_THRESHOLD,
     TOPIC_C,
     TOPIC_CLASS_WEIGHT,
@@ -85,6 +87,8 @@ class ModelParams:
     tone_calibration_folds: int = TONE_CALIBRATION_FOLDS
     tone_model: str = TONE_MODEL
     tone_c: float = TONE_C
+    tone_presence_c: float = TONE_PRESENCE_C  # 0 leaves the ordinal tone head's presence part out
+    tone_presence_scale: float = TONE_PRESENCE_SCALE
     semantic_weight: float = SEMANTIC_WEIGHT  # 0 leaves the semantic view out
     semantic_table: str = str(SEMANTIC_TABLE)
     seed: int = SEED
@@ -126,6 +130,8 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         The tone head's model (`ToneRegressor`'s ``kind``).
     tone_c : float
         Inverse penalty of the ordinal tone head's logistic regressions.
+    tone_presence_c, tone_presence_scale
+        The ordinal tone head's presence part: inverse penalty (0 leaves it out) and scale.
     tone_alpha, tone_lexicon_blend
         Penalty and lexicon-only share of the ridge tone head.
     tone_calibration_folds
@@ -156,6 +162,7 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
                  topic_presence_scale=TOPIC_PRESENCE_SCALE, tone_alpha=TONE_ALPHA,
                  lexicon_weight=LEXICON_WEIGHT, tone_lexicon_blend=TONE_LEXICON_BLEND,
                  tone_calibration_folds=TONE_CALIBRATION_FOLDS, tone_model=TONE_MODEL, tone_c=TONE_C,
+                 tone_presence_c=TONE_PRESENCE_C, tone_presence_scale=TONE_PRESENCE_SCALE,
                  semantic_weight=SEMANTIC_WEIGHT, semantic_table=str(SEMANTIC_TABLE), seed=SEED,
                  tone_threshold=TONE_THRESHOLD):  # fmt: skip
         self.word_ngrams = word_ngrams
@@ -172,6 +179,8 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         self.tone_calibration_folds = tone_calibration_folds
         self.tone_model = tone_model
         self.tone_c = tone_c
+        self.tone_presence_c = tone_presence_c
+        self.tone_presence_scale = tone_presence_scale
         self.semantic_weight = semantic_weight
         self.semantic_table = semantic_table
         self.seed = seed
@@ -209,15 +218,18 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
         tokens = tokenise_chunk(texts)
         matrix = self.vectorizer_.transform(texts, tokens)
         semantic = self.vectorizer_.semantic_
+        tfidf_width = matrix.shape[1] - (
+            semantic.dims if semantic is not None else 0
+        )  # what presence parts read
         self.topic_head_ = TopicClassifier(self.topic_c, self.topic_class_weight, self.topic_presence_c,
-                                           self.topic_presence_scale,
-                                           matrix.shape[1] - (semantic.dims if semantic is not None else 0),
-                                           self.seed).fit(matrix, topics)  # fmt: skip
+                                           self.topic_presence_scale, tfidf_width, self.seed).fit(matrix, topics)  # fmt: skip
         self.classes_ = self.topic_head_.classes_
         self.lexicon_ = LexiconFeatures().fit(texts)
         self.tone_head_ = ToneRegressor(self.tone_alpha, len(LEXICON_FEATURES), self.tone_lexicon_blend,
                                         self.tone_calibration_folds, self.seed, kind=self.tone_model,
-                                        c=self.tone_c)  # fmt: skip
+                                        c=self.tone_c, presence_c=self.tone_presence_c,
+                                        presence_scale=self.tone_presence_scale,
+                                        presence_columns=tfidf_width)  # fmt: skip
         self.tone_head_.fit(self.tone_matrix(matrix, texts, tokens), tones)
         self.topics_ = tuple(t for t in TOPICS if t in set(self.classes_)) + tuple(
             str(c) for c in self.classes_ if c not in TOPICS
@@ -387,6 +399,8 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
             ordinal = getattr(self.tone_head_, "levels_", None) is not None
             presence = getattr(self.topic_head_, "presence_coef_", None)
             presence = None if presence is None else np.asarray(presence, dtype=np.float64)
+            tone_presence = getattr(self.tone_head_, "presence_coef_", None)
+            tone_presence = None if tone_presence is None else np.asarray(tone_presence, dtype=np.float64)
             tone_intercept = self.tone_head_.intercept_
             tone_intercept = (
                 np.asarray(tone_intercept, dtype=np.float64) if ordinal else float(tone_intercept)
@@ -402,6 +416,7 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
                 topic_coef=np.asarray(self.topic_head_.coef_, dtype=np.float64),
                 topic_intercept=np.asarray(self.topic_head_.intercept_, dtype=np.float64),
                 topic_presence=presence if presence is not None and presence.any() else None,
+                tone_presence=tone_presence if tone_presence is not None and tone_presence.any() else None,
                 tone_coef=np.asarray(self.tone_head_.coef_, dtype=np.float64),
                 tone_intercept=tone_intercept,
                 tone_calibration=self.tone_calibration,

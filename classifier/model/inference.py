@@ -98,11 +98,13 @@ def _predict_kept(model: HeadlineModel | Runtime, kept: list[str], rows: np.ndar
         names, tone_names = model.explain_names()
         tone_coef = model.tone_head.explain_weights()[0]
         tone_weights = np.broadcast_to(tone_coef, (len(kept), len(tone_coef)))
+        tone_presence = model.tone_head.explain_presence()
+        tone_presence = np.broadcast_to(tone_presence, tone_weights.shape) if tone_presence.any() else None
         reasons = {
             "topic_reasons": row_reasons(matrix, topic_weights, names, explain, by_magnitude=False,
                                          presence_per_row=topic_presence),
             "tone_reasons": row_reasons(tone_input, tone_weights, tone_names, explain,
-                                      by_magnitude=True),
+                                      by_magnitude=True, presence_per_row=tone_presence),
         }  # fmt: skip
         for name, lists in reasons.items():
             for row, value in zip(rows, lists, strict=True):  # one list a cell, never broadcast

@@ -51,7 +51,7 @@ __all__ = [
     "tone_labels",
 ]
 
-RUNTIME_FORMAT = 3  # the layout of the arrays below; a reader refuses any other (2: ordinal tone heads, 3: topic presence weights)
+RUNTIME_FORMAT = 3  # the layout of the arrays below; a reader refuses any other (2: ordinal tone heads, 3: presence weights)
 TOKEN_CACHE_LIMIT = 400_000  # distinct tokens a runtime remembers before it starts afresh
 
 UNCERTAIN = "uncertain"
@@ -407,9 +407,9 @@ class Runtime:
     tone_threshold: float = TONE_THRESHOLD
     semantic: object | None = None  # a SemanticView, or None
     tone_levels: np.ndarray | None = None  # an ordinal head's tone values (thresholds + 1); None: linear
-    topic_presence: np.ndarray | None = (
-        None  # (topics, text features): once for each feature present; None: none
-    )
+    # (topics, text features), added once for each feature present; None: no presence part
+    topic_presence: np.ndarray | None = None
+    tone_presence: np.ndarray | None = None  # the same for the tone rows (shaped as tone_coef)
     card: dict = field(default_factory=dict)  # the model file's card, when loaded from one
     _lexicon_index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -423,12 +423,19 @@ class Runtime:
         # one contiguous row a head (topics, then the tone rows) over the text features; vstack copies
         # the stored, unaligned arrays once (a column stack and a transpose took ten times as long)
         self._weights_by_head = np.vstack([self.topic_coef, self._tone_rows[:, : self.topic_coef.shape[1]]])
-        # the presence weights of the TF-IDF columns only, one contiguous row a topic, or none at all
-        self._presence_by_topic = (
-            None
-            if self.topic_presence is None
-            else np.ascontiguousarray(self.topic_presence[:, : self._offsets[-1]])
+        # each head's presence weights over the TF-IDF columns only (one contiguous row), or None
+        width = self._offsets[-1]
+        topic_rows = (
+            [None] * len(self.topics) if self.topic_presence is None else list(self.topic_presence[:, :width])
         )
+        tone_rows = (
+            [None] * len(self._tone_rows)
+            if self.tone_presence is None
+            else list(np.atleast_2d(self.tone_presence)[:, :width])
+        )
+        self._presence_by_head = [
+            None if r is None else np.ascontiguousarray(r) for r in topic_rows + tone_rows
+        ]
 
     def prepare(self) -> Runtime:
         """Nothing to build: the lookups exist from the start (here for the same call on a whole model)."""
@@ -530,8 +537,8 @@ class Runtime:
             columns, values = offset + cols, values.astype(np.float64)
             for k, weights in enumerate(self._weights_by_head):  # a contiguous row a head: twice as fast
                 contribution = weights[columns] * values
-                if k < len(self.topics) and self._presence_by_topic is not None:
-                    contribution += self._presence_by_topic[k][columns]  # the term is present: once
+                if self._presence_by_head[k] is not None:
+                    contribution += self._presence_by_head[k][columns]  # the term is present: once
                 by_head[k] += np.bincount(rows, weights=contribution, minlength=n)
         heads = by_head.T
         if self.semantic is not None:
@@ -600,6 +607,7 @@ class Runtime:
             "topic_coef": self.topic_coef,
             "topic_intercept": self.topic_intercept,
             "topic_presence": self.topic_presence if self.topic_presence is not None else np.zeros((0, 0)),
+            "tone_presence": self.tone_presence if self.tone_presence is not None else np.zeros((0, 0)),
             "tone_coef": self.tone_coef,
             "tone_calibration": self.tone_calibration if self.tone_calibration is not None else np.zeros((2, 0)),
         }  # fmt: skip
@@ -638,6 +646,7 @@ class Runtime:
             ))  # fmt: skip
         calibration = arrays["tone_calibration"].astype(np.float64, copy=False)
         presence = arrays["topic_presence"].astype(np.float64, copy=False)
+        tone_presence = arrays["tone_presence"].astype(np.float64, copy=False)
         levels = meta["tone_levels"]
         intercept = meta["tone_intercept"]
         runtime = cls(
@@ -658,6 +667,7 @@ class Runtime:
             semantic=semantic if semantic is not None else _carried_semantic(arrays, meta),
             tone_levels=None if levels is None else np.asarray(levels, dtype=np.float64),
             topic_presence=presence if presence.size else None,
+            tone_presence=tone_presence if tone_presence.size else None,
         )
         runtime.check()
         return runtime
@@ -670,6 +680,10 @@ class Runtime:
             problems.append(f"topic weights {self.topic_coef.shape} for {width} features")
         if self.topic_presence is not None and self.topic_presence.shape != self.topic_coef.shape:
             problems.append(f"topic presence weights {self.topic_presence.shape} for {width} features")
+        if self.tone_presence is not None and self.tone_presence.shape != self.tone_coef.shape:
+            problems.append(
+                f"tone presence weights {self.tone_presence.shape} for tone weights {self.tone_coef.shape}"
+            )
         tone_width = width + len(LEXICON_FEATURES)
         if self.tone_levels is None:
             if self.tone_coef.shape != (tone_width,) or self._tone_bias.shape != (1,):
