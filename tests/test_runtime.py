@@ -8,6 +8,7 @@ import subprocess
 import sys
 import warnings
 import zipfile
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -137,17 +138,50 @@ def ridge_model(tiny_corpus_path):
     return fit(load_corpus(tiny_corpus_path).frame, ModelParams(tone_model="ridge"))
 
 
+@pytest.fixture(scope="module")
+def tone_presence_model(tiny_corpus_path):
+    """A model whose ordinal tone head has its presence part (off by default)."""
+    from classifier.data.corpus import load_corpus
+    from classifier.model.heads import ModelParams, fit
+
+    return fit(load_corpus(tiny_corpus_path).frame, ModelParams(tone_presence_c=1.0))
+
+
 @pytest.mark.filterwarnings("ignore:.*blank headline")
-def test_both_tone_heads_give_the_estimators_answers_and_survive_bytes(tiny_model, ridge_model):
+def test_both_tone_heads_give_the_estimators_answers_and_survive_bytes(
+    tiny_model, ridge_model, tone_presence_model
+):
     assert tiny_model.runtime().tone_levels.tolist() == [-1.0, -0.5, 0.0, 0.5, 1.0]
-    assert tiny_model.runtime().tone_coef.shape[0] == 4
+    assert tiny_model.runtime().tone_coef.shape[0] == 4 and tiny_model.runtime().tone_presence is None
     assert ridge_model.runtime().tone_levels is None and ridge_model.runtime().tone_coef.ndim == 1
-    for model in (tiny_model, ridge_model):
+    assert tone_presence_model.runtime().tone_presence.shape == tone_presence_model.runtime().tone_coef.shape
+    for model in (tiny_model, ridge_model, tone_presence_model):
         runtime = model.runtime()
         _assert_same(predict_texts(model, TEXTS), _estimator_path(model, TEXTS))
         again = Runtime.from_bytes(runtime.to_bytes(), model.semantic)
         _assert_same(predict_texts(again, TEXTS), predict_texts(runtime, TEXTS))
         assert isinstance(again.tone_intercept, float) == (runtime.tone_levels is None)
+
+
+@pytest.mark.filterwarnings("ignore:.*blank headline")
+def test_tone_presence_reasons_sum_to_the_step_weighted_log_odds(tone_presence_model):
+    from classifier.model.explain import contributions
+
+    model = tone_presence_model
+    texts = ["Rupee slides against dollar as stocks crash", "Talks resume as ceasefire holds"]
+    out = predict_texts(model, texts, explain=500)
+    tone_input = model.tone_matrix(model.text_matrix(texts), texts)
+    head = model.tone_head
+    weights, intercept = head.explain_weights()
+    logits = (
+        tone_input @ head.coef_.T + (tone_input != 0).astype(float) @ head.presence_coef_.T + head.intercept_
+    )
+    for row in range(len(texts)):
+        _, values = contributions(tone_input.tocsr(), weights, row, head.explain_presence())
+        assert values.sum() + intercept == pytest.approx(logits[row] @ np.diff(head.levels_))
+        assert sum(w for _, w in out["tone_reasons"][row]) == pytest.approx(values.sum(), abs=1e-3)
+    with pytest.raises(ValueError, match="tone presence"):
+        replace(model.runtime(), tone_presence=model.runtime().tone_presence[:-1]).check()
 
 
 def test_reasons_need_the_whole_model(tiny_model_path):
