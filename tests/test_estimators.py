@@ -87,9 +87,9 @@ def test_the_vectorizer_is_a_transformer():
 # of strings, which the generic checks (numeric arrays, NaN, sparse input) do not apply to:
 # HeadlineVectorizer and HeadlineModel are covered by the behaviour tests above instead.
 @pytest.mark.filterwarnings("ignore")
-@pytest.mark.parametrize("kind", ["ordinal", "ridge"])
-def test_tone_regressor_passes_scikit_learn_estimator_checks(kind):
-    check_estimator(ToneRegressor(lexicon_columns=1, calibration_folds=2, kind=kind))
+@pytest.mark.parametrize(("kind", "presence_c"), [("ordinal", 0.0), ("ordinal", 1.0), ("ridge", 0.0)])
+def test_tone_regressor_passes_scikit_learn_estimator_checks(kind, presence_c):
+    check_estimator(ToneRegressor(lexicon_columns=1, calibration_folds=2, kind=kind, presence_c=presence_c))
 
 
 @pytest.mark.filterwarnings("ignore")
