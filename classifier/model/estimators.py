@@ -268,10 +268,11 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
     `levels` (the midpoints: is the tone above -0.75? above -0.25? ...), each with its own
     weights, and scores a headline by its expected tone, ``levels[0]`` plus each step times the
     probability of passing its threshold (`classifier.model.runtime.expected_tone`). Words that
-    tell bad news from neutral need not be those that tell good news from neutral. Each threshold
-    also has a presence part, as `TopicClassifier`'s: a logistic regression on which of the first
-    `presence_columns` features are present, scaled by their naive-Bayes ratios for "above the
-    threshold", added to the threshold's score and the sum times `presence_scale`. Fitted:
+    tell bad news from neutral need not be those that tell good news from neutral. With
+    ``presence_c`` above 0 (off by default), each threshold also has a presence part, as
+    `TopicClassifier`'s: a logistic regression on which of the first `presence_columns` features
+    are present, scaled by their naive-Bayes ratios for "above the threshold", added to the
+    threshold's score and the sum times `presence_scale`. Fitted:
     ``coef_`` and ``presence_coef_`` (thresholds, features), ``intercept_`` (thresholds,),
     ``levels_``.
 
