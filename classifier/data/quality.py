@@ -26,7 +26,8 @@ NEAR_DUPLICATE_JACCARD = 0.6
 POOL_OVERLAP_JACCARD = 0.5  # a corpus row this close to a real headline is too close to be original
 # A corpus row holding every word trigram of a real headline this long or longer (4 trigrams: six
 # words) holds that headline whole, however many words it adds around it (the Jaccard misses a
-# short headline inside a long row). Shorter real headlines are stock phrases ("what we know so far").
+# short headline inside a long row). Shorter real headlines are stock phrases (an explainer's
+# standard title, a festival greeting) that original rows may share.
 POOL_CONTAINED_TRIGRAMS = 4
 
 
