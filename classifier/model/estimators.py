@@ -212,11 +212,10 @@ class TopicClassifier(_SparseInput, ClassifierMixin, BaseEstimator):
             width = X.shape[1] if self.presence_columns is None else int(self.presence_columns)
             present = _presence(X, width)
             for k, topic in enumerate(self.classes_):
-                ratio = _nb_ratio(present, y == topic)
-                part = LogisticRegression(C=self.presence_c, max_iter=3000, random_state=self.random_state)
-                part.fit(present @ sp.diags(ratio), (y == topic).astype(int))
-                presence[k, :width] = ratio * part.coef_[0]
-                intercept[k] += float(part.intercept_[0])
+                presence[k, :width], bias = _presence_part(
+                    present, y == topic, self.presence_c, self.random_state
+                )
+                intercept[k] += bias
         self.coef_, self.presence_coef_, self.intercept_ = coef * scale, presence * scale, intercept * scale
         return self
 
@@ -229,9 +228,7 @@ class TopicClassifier(_SparseInput, ClassifierMixin, BaseEstimator):
     def _scores(self, X) -> np.ndarray:
         check_is_fitted(self, "coef_")
         X = sp.csr_matrix(validate_data(self, X, accept_sparse="csr", reset=False))
-        return (
-            np.asarray(X @ self.coef_.T + _presence(X, X.shape[1]) @ self.presence_coef_.T) + self.intercept_
-        )
+        return _linear_scores(X, self.coef_, self.presence_coef_) + self.intercept_
 
     def predict_proba(self, X) -> np.ndarray:
         """Topic probabilities: the softmax of the scores."""
@@ -252,6 +249,25 @@ def _presence(X, width: int) -> sp.csr_matrix:
     present.eliminate_zeros()
     present.data = np.ones_like(present.data, dtype=np.float64)
     return present
+
+
+def _presence_part(present: sp.csr_matrix, mine: np.ndarray, c: float, seed: int) -> tuple[np.ndarray, float]:
+    """NB-SVM for the rows `mine` against the rest: one weight a present column (its naive-Bayes
+    ratio times the regression's weight on the scaled indicator) and the intercept."""
+    ratio = _nb_ratio(present, mine)
+    part = LogisticRegression(C=c, max_iter=3000, random_state=seed).fit(
+        present @ sp.diags(ratio), mine.astype(int)
+    )
+    return ratio * part.coef_[0], float(part.intercept_[0])
+
+
+def _linear_scores(X, coef: np.ndarray, presence: np.ndarray) -> np.ndarray:
+    """Rows of X times each row of `coef`, plus each row of `presence` once for every non-zero
+    column (skipped when the presence part is out)."""
+    scores = np.asarray(X @ coef.T, dtype=np.float64)
+    if presence.any():
+        scores += np.asarray(_presence(X, X.shape[1]) @ presence.T, dtype=np.float64)
+    return scores
 
 
 def _nb_ratio(present: sp.csr_matrix, mine: np.ndarray) -> np.ndarray:
@@ -376,11 +392,9 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
             head = LogisticRegression(C=self.c, max_iter=3000, random_state=self.random_state).fit(X, above)
             coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
             if present is not None:
-                ratio = _nb_ratio(present, above.astype(bool))
-                part = LogisticRegression(C=self.presence_c, max_iter=3000, random_state=self.random_state)
-                part.fit(present @ sp.diags(ratio), above)
-                presence[k, :width] = ratio * part.coef_[0]
-                intercept[k] += float(part.intercept_[0])
+                presence[k, :width], bias = _presence_part(present, above.astype(bool), self.presence_c,
+                                                           self.random_state)  # fmt: skip
+                intercept[k] += bias
                 coef[k], presence[k], intercept[k] = (
                     self.presence_scale * coef[k],
                     self.presence_scale * presence[k],
@@ -392,10 +406,7 @@ class ToneRegressor(_SparseInput, RegressorMixin, BaseEstimator):
         """Raw scores of X under fitted weights (the expected tone, for an ordinal head)."""
         if coef.ndim == 1:
             return np.asarray(X @ coef, dtype=np.float64).ravel() + intercept
-        logits = np.asarray(X @ coef.T, dtype=np.float64) + intercept
-        if presence.any():
-            logits += np.asarray(_presence(X, X.shape[1]) @ presence.T, dtype=np.float64)
-        return expected_tone(logits, self.levels_)
+        return expected_tone(_linear_scores(X, coef, presence) + intercept, self.levels_)
 
     def _fit_linear(self, X, y) -> tuple[np.ndarray, float]:
         """The blended linear weights and intercept on (X, y)."""

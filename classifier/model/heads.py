@@ -397,10 +397,6 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
                 return None
             index, valences, flags = self.lexicon_.lookup_tables()
             ordinal = getattr(self.tone_head_, "levels_", None) is not None
-            presence = getattr(self.topic_head_, "presence_coef_", None)
-            presence = None if presence is None else np.asarray(presence, dtype=np.float64)
-            tone_presence = getattr(self.tone_head_, "presence_coef_", None)
-            tone_presence = None if tone_presence is None else np.asarray(tone_presence, dtype=np.float64)
             tone_intercept = self.tone_head_.intercept_
             tone_intercept = (
                 np.asarray(tone_intercept, dtype=np.float64) if ordinal else float(tone_intercept)
@@ -415,8 +411,8 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
                 topics=tuple(self.topics),
                 topic_coef=np.asarray(self.topic_head_.coef_, dtype=np.float64),
                 topic_intercept=np.asarray(self.topic_head_.intercept_, dtype=np.float64),
-                topic_presence=presence if presence is not None and presence.any() else None,
-                tone_presence=tone_presence if tone_presence is not None and tone_presence.any() else None,
+                topic_presence=_presence_weights(self.topic_head_),
+                tone_presence=_presence_weights(self.tone_head_),
                 tone_coef=np.asarray(self.tone_head_.coef_, dtype=np.float64),
                 tone_intercept=tone_intercept,
                 tone_calibration=self.tone_calibration,
@@ -438,6 +434,12 @@ class HeadlineModel(ClassifierMixin, BaseEstimator):
     def calibrated_tone(self, raw: np.ndarray) -> np.ndarray:
         """The tone score in [-1, 1]: a raw score (`ToneRegressor.raw_scores`) through the fitted isotonic map, or clipped without one."""
         return calibrate(np.asarray(raw, dtype=np.float64), self.tone_head_.calibration_)
+
+
+def _presence_weights(head) -> np.ndarray | None:
+    """A head's presence weights for the runtime, or None when its presence part is out (all zero)."""
+    presence = np.asarray(head.presence_coef_, dtype=np.float64)
+    return presence if presence.any() else None
 
 
 def tone_label(score: float) -> str:
