@@ -83,7 +83,7 @@ def topic_head_terms(model, k: int = 15) -> dict[str, list[tuple[str, float]]]:
     """
     names = readable_names(model.feature_names())
     head = model.topic_head
-    weights = head.coef_ + getattr(head, "presence_coef_", 0.0)
+    weights = head.coef_ + head.presence_coef_
     result = {}
     for row, topic in zip(weights, model.topics, strict=True):
         best = np.argsort(row)[::-1][:k]

@@ -93,8 +93,8 @@ def _predict_kept(model: HeadlineModel | Runtime, kept: list[str], rows: np.ndar
         # one view of the chosen head's weights a row: indexing with the array would copy a dense
         # rows-by-features block (gigabytes for a chunk of 10,000 rows)
         topic_weights = [model.topic_head.coef_[head] for head in head_rows]
-        presence = getattr(model.topic_head, "presence_coef_", None)
-        topic_presence = None if presence is None else [presence[head] for head in head_rows]
+        presence = model.topic_head.presence_coef_
+        topic_presence = [presence[head] for head in head_rows] if presence.any() else None
         names, tone_names = model.explain_names()
         tone_coef = model.tone_head.explain_weights()[0]
         tone_weights = np.broadcast_to(tone_coef, (len(kept), len(tone_coef)))
