@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "AGNEWS_ENVIRONMENT",
     "BLAS_THREAD_SETTINGS",
     "BOOTSTRAP_ROUNDS",
     "CALIBRATION_BINS",
@@ -18,6 +19,7 @@ __all__ = [
     "CORPUS_MIN_TONE_SHARE",
     "COVERAGE_LEVELS",
     "DATE_DAYFIRST",
+    "DEFAULT_AGNEWS",
     "DEFAULT_DATA",
     "DEFAULT_MODEL",
     "DEFAULT_POOL",
@@ -100,6 +102,9 @@ DEFAULT_MODEL = Path("models/headlines.model")
 DEFAULT_REAL_LABELS = Path("data/real_dev_labels.csv")
 DEFAULT_POOL = Path("../shared/real/pool.csv.gz")
 POOL_ENVIRONMENT = "HEADLINES_POOL"
+# The AG News test file the codebook labels of its World rows (data/agnews_world_labels.csv) are keyed to
+DEFAULT_AGNEWS = Path("../shared/dev/ag_news/test_minus_heldout.csv")
+AGNEWS_ENVIRONMENT = "HEADLINES_AGNEWS"
 
 TEXT_COLUMN = "headline"
 ID_COLUMN = "id"

@@ -173,6 +173,48 @@ def test_evaluate_real_labels_reports_per_country_and_outlet(tiny_model, tmp_pat
     assert "by country:" in format_metrics(metrics)
 
 
+def test_agworld_labels_join_titles_as_agnews_reads_them(tmp_path, monkeypatch):
+    from classifier.data.datasets import headline_key
+
+    source = tmp_path / "ag.csv"
+    source.write_text(
+        '"1","Envoys meet over #39;border#39; row","x"\n"1","Car bomb hits market (AP)","y"\n'
+        '"3","Oil hits #36;50","z"\n',
+        encoding="utf-8",
+    )
+    labels = tmp_path / "labels.csv"
+    envoys = "Envoys meet over 'border' row"
+    labels.write_text(
+        "key,topic,topic_alt,tone,split\n"
+        f"{headline_key('Car bomb hits market (AP)')},security,conflict,-1.0,dev\n"
+        f"{headline_key(envoys)},diplomacy,,0.0,dev\n"
+        "ffffffffffff,other,,0,dev\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HEADLINES_AGNEWS", str(source))
+    with pytest.warns(UserWarning, match=f"1 labelled key.*not in {source}"):
+        frame = load_dataset(f"agworld:{labels}").frame
+    assert frame["headline"].tolist() == ["Car bomb hits market (AP)", "Envoys meet over 'border' row"]
+    assert frame["topic"].tolist() == ["security", "diplomacy"]
+    assert frame["tone"].tolist() == [-1.0, 0.0]
+    monkeypatch.setenv("HEADLINES_AGNEWS", str(tmp_path / "absent.csv"))
+    with pytest.raises(InputError, match="absent.csv: the AG News test file is not here"):
+        load_dataset(f"agworld:{labels}")
+
+
+@pytest.mark.skipif(not (SHARED_DEV / REAL["agnews"]).exists(), reason="../shared/dev is absent")
+def test_every_shipped_agworld_label_finds_its_title():
+    import warnings
+
+    from classifier.data.datasets import agnews_labels
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing key would warn
+        frame = agnews_labels("data/agnews_world_labels.csv")
+    assert len(frame) == 480
+    assert set(frame["topic"]) <= {"diplomacy", "security", "conflict", "markets", "other"}
+
+
 @pytest.mark.skipif(not POOL.exists(), reason="../shared/real is absent")
 def test_every_shipped_real_label_finds_its_text_in_the_pool():
     import warnings

@@ -18,7 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from classifier.config import DEFAULT_POOL, POOL_ENVIRONMENT, TEXT_COLUMN, TONE_COLUMN, TOPIC_COLUMN
+from classifier.config import (
+    AGNEWS_ENVIRONMENT,
+    DEFAULT_AGNEWS,
+    DEFAULT_POOL,
+    POOL_ENVIRONMENT,
+    TEXT_COLUMN,
+    TONE_COLUMN,
+    TOPIC_COLUMN,
+)
 from classifier.data.corpus import TONE_LABEL, Labelled, file_sha256, load_evaluation
 from classifier.errors import InputError
 from classifier.io.formats import row_ids
@@ -34,6 +42,8 @@ __all__ = [
     "TONE_LABEL_COLUMN",
     "TOPIC_GROUP_COLUMN",
     "agnews",
+    "agnews_labels",
+    "agnews_path",
     "cnh_psx",
     "headline_key",
     "load_dataset",
@@ -220,6 +230,35 @@ def real_labels(
     split: "dev" (for analysis and choices), "test" (frozen: scored only when a release is done)
     or None for both. Rows whose key the pool lacks are left out with a warning.
     """
+    pool = read_pool() if pool is None else pool
+    return _join_labels(path, pool.drop_duplicates("key").set_index("key")[TEXT_COLUMN], "the pool", split)
+
+
+def agnews_path() -> Path:
+    """Where the AG News test file is: $HEADLINES_AGNEWS, else ../shared/dev/ag_news/test_minus_heldout.csv."""
+    return Path(os.environ.get(AGNEWS_ENVIRONMENT) or DEFAULT_AGNEWS)
+
+
+def agnews_labels(path: str | Path, split: str | None = None) -> pd.DataFrame:
+    """Codebook labels of AG News rows (keyed by `headline_key` of the title as `agnews` reads it)
+    joined to their titles from the AG News file at `agnews_path`.
+
+    AG News gives only coarse classes; these labels give its World rows the five topics and a tone.
+    """
+    source = agnews_path()
+    if not source.exists():
+        raise InputError(
+            f"{source}: the AG News test file is not here; its codebook labels are keyed by hash and "
+            f"need its titles (set {AGNEWS_ENVIRONMENT} to its path)"
+        )
+    titles = agnews(source)[TEXT_COLUMN]
+    texts = pd.Series(titles.to_numpy(), index=[headline_key(t) for t in titles])
+    return _join_labels(path, texts[~texts.index.duplicated()], str(source), split)
+
+
+def _join_labels(path: str | Path, texts: pd.Series, source: str, split: str | None) -> pd.DataFrame:
+    """A labels file (key, topic, tone, split, ...) joined to `texts` (headlines indexed by key);
+    rows whose key `source` lacks are left out with a warning."""
     path = _need(Path(path))
     labels = read_table(path)
     need = {"key", TOPIC_COLUMN, TONE_COLUMN, "split"}
@@ -227,12 +266,10 @@ def real_labels(
         raise InputError(f"{path}: expected columns {', '.join(sorted(need))}")
     if split is not None:
         labels = labels[labels["split"] == split]
-    pool = read_pool() if pool is None else pool
-    texts = pool.drop_duplicates("key").set_index("key")[TEXT_COLUMN]
     found = labels["key"].isin(texts.index)
     if not found.all():
         warnings.warn(
-            f"{path}: {int((~found).sum())} labelled key(s) not in the pool, left out", stacklevel=2
+            f"{path}: {int((~found).sum())} labelled key(s) not in {source}, left out", stacklevel=3
         )
     labels = labels[found]
     frame = labels.assign(
@@ -253,6 +290,7 @@ IMPORTERS: dict[str, Callable[[str | Path], pd.DataFrame]] = {
     "agnews": agnews,
     "realdev": lambda path: real_labels(path, "dev"),
     "realdev-test": lambda path: real_labels(path, "test"),
+    "agworld": agnews_labels,
 }
 DATASET_FORMATS = (*IMPORTERS, "csv")
 
