@@ -26,7 +26,8 @@ def test_talks_collapse_below_talks_succeed(shipped_model):
 def test_not_flips_satisfaction(shipped_model):
     plain = tone(shipped_model, "Army chief satisfied with security")
     negated = tone(shipped_model, "Army chief not satisfied with security")
-    assert plain > 0.1 and negated < -0.1
+    # "not" turns a mildly good line bad: the sign flips and the score falls by a wide margin
+    assert plain > 0 and negated < -0.1 and plain - negated > 0.4
 
 
 @pytest.mark.parametrize("name", ["Nifty", "Sensex", "KSE-100", "DSEX"])
