@@ -540,7 +540,8 @@ def evaluate_command(
     dataset: Annotated[
         list[str] | None,
         typer.Option(
-            help="A public set as FORMAT:PATH (repeatable); FORMAT one of semeval2007, semeval2017, phrasebank, sentfin, cnh-psx, agnews, csv."
+            help="A labelled set as FORMAT:PATH (repeatable); FORMAT one of semeval2007, semeval2017, phrasebank, "
+            "sentfin, cnh-psx, agnews, realdev, realdev-test, agworld, csv."
         ),
     ] = None,
     baseline: Annotated[

@@ -267,6 +267,14 @@ def test_help_reads_plainly():
     assert jobs.count("default") == 1  # one default, not "(default: all cores) [default: 2]"
 
 
+def test_evaluate_help_names_every_dataset_format():
+    from classifier.data.datasets import DATASET_FORMATS
+
+    text = " ".join(_help("evaluate").split())
+    for fmt in DATASET_FORMATS:
+        assert fmt in text, fmt
+
+
 def test_help_lists_the_exit_codes_and_offers_completion():
     from classifier.errors import EXIT_CODES
 
