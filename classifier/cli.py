@@ -28,6 +28,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from classifier import __version__
 from classifier.config import (
+    DATASET_FORMATS,
     DATE_DAYFIRST,
     DEFAULT_DATA,
     DEFAULT_MODEL,
@@ -540,8 +541,7 @@ def evaluate_command(
     dataset: Annotated[
         list[str] | None,
         typer.Option(
-            help="A labelled set as FORMAT:PATH (repeatable); FORMAT one of semeval2007, semeval2017, phrasebank, "
-            "sentfin, cnh-psx, agnews, realdev, realdev-test, agworld, csv."
+            help=f"A labelled set as FORMAT:PATH (repeatable); FORMAT one of {', '.join(DATASET_FORMATS)}."
         ),
     ] = None,
     baseline: Annotated[

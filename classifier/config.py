@@ -18,6 +18,7 @@ __all__ = [
     "CORPUS_MIN_ROWS",
     "CORPUS_MIN_TONE_SHARE",
     "COVERAGE_LEVELS",
+    "DATASET_FORMATS",
     "DATE_DAYFIRST",
     "DEFAULT_AGNEWS",
     "DEFAULT_DATA",
@@ -105,6 +106,9 @@ POOL_ENVIRONMENT = "HEADLINES_POOL"
 # The AG News test file the codebook labels of its World rows (data/agnews_world_labels.csv) are keyed to
 DEFAULT_AGNEWS = Path("../shared/dev/ag_news/test_minus_heldout.csv")
 AGNEWS_ENVIRONMENT = "HEADLINES_AGNEWS"
+# The FORMAT of `--dataset FORMAT:PATH`: one importer each in classifier.data.datasets, then any table
+DATASET_FORMATS: tuple[str, ...] = ("semeval2007", "semeval2017", "phrasebank", "sentfin", "cnh-psx", "agnews",
+                                    "realdev", "realdev-test", "agworld", "csv")  # fmt: skip
 
 TEXT_COLUMN = "headline"
 ID_COLUMN = "id"

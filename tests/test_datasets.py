@@ -173,6 +173,12 @@ def test_evaluate_real_labels_reports_per_country_and_outlet(tiny_model, tmp_pat
     assert "by country:" in format_metrics(metrics)
 
 
+def test_every_dataset_format_but_csv_has_one_importer():
+    from classifier.data.datasets import DATASET_FORMATS, IMPORTERS
+
+    assert tuple(IMPORTERS) == DATASET_FORMATS[:-1] and DATASET_FORMATS[-1] == "csv"
+
+
 def test_agworld_labels_join_titles_as_agnews_reads_them(tmp_path, monkeypatch):
     from classifier.data.datasets import headline_key
 

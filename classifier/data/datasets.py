@@ -20,6 +20,7 @@ import pandas as pd
 
 from classifier.config import (
     AGNEWS_ENVIRONMENT,
+    DATASET_FORMATS,
     DEFAULT_AGNEWS,
     DEFAULT_POOL,
     POOL_ENVIRONMENT,
@@ -292,7 +293,6 @@ IMPORTERS: dict[str, Callable[[str | Path], pd.DataFrame]] = {
     "realdev-test": lambda path: real_labels(path, "test"),
     "agworld": agnews_labels,
 }
-DATASET_FORMATS = (*IMPORTERS, "csv")
 
 
 def parse_dataset_spec(spec: str) -> tuple[str, str]:
