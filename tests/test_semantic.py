@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,12 @@ def test_the_shipped_table_is_the_one_make_embeddings_builds(table):
     assert table.sha256 == SEMANTIC_TABLE_SHA256
     assert table.meta["source_model"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert table.meta["license"] == "Apache-2.0"
+    # fine-tuned on the shipped corpus and nothing else (data/embeddings/finetune.py)
+    recipe = table.meta["fine_tune"]
+    corpus = Path(__file__).resolve().parents[1] / recipe["fine_tuned_on"]
+    assert recipe["corpus_sha256"] == hashlib.sha256(corpus.read_bytes()).hexdigest()
+    assert table.meta["fine_tuned_model_sha256"] != table.meta["source_model_sha256"]
+    assert SemanticView(table, 0.5).card()["fine_tuned_on"].startswith("data/headlines.csv (")
     assert SEMANTIC_TABLE.stat().st_size < 10 * 2**20
     assert table.vectors.shape == (len(table.tokens), table.meta["dims"])
 

@@ -139,6 +139,16 @@ def wordpiece(word: str, vocabulary: dict[str, int]) -> list[int]:
     return ids
 
 
+def _fine_tuning(recipe: dict | None) -> str | None:
+    """One line of the card: what the source model was fine-tuned on before distilling, if anything."""
+    if not recipe:
+        return None
+    return (
+        f"{recipe['fine_tuned_on']} ({recipe['corpus_rows']:,} rows, sha256 {recipe['corpus_sha256'][:12]}), "
+        f"{recipe['epochs']:g} epoch, topic and tone heads"
+    )
+
+
 class SemanticView:
     """Pooled static vectors for chunks of headlines (see the module docstring).
 
@@ -172,6 +182,7 @@ class SemanticView:
             "license": meta.get("license"),
             "built_with": f"model2vec {meta.get('model2vec_version')} distill, PCA {meta.get('pca_dims')}, "
             f"{meta.get('dtype')}",
+            "fine_tuned_on": _fine_tuning(meta.get("fine_tune")),
         }
 
     def feature_names(self) -> list[str]:
