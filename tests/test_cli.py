@@ -268,7 +268,7 @@ def test_help_reads_plainly():
 
 
 def test_evaluate_help_names_every_dataset_format():
-    from classifier.data.datasets import DATASET_FORMATS
+    from classifier.config import DATASET_FORMATS
 
     text = " ".join(_help("evaluate").split())
     for fmt in DATASET_FORMATS:

@@ -174,7 +174,8 @@ def test_evaluate_real_labels_reports_per_country_and_outlet(tiny_model, tmp_pat
 
 
 def test_every_dataset_format_but_csv_has_one_importer():
-    from classifier.data.datasets import DATASET_FORMATS, IMPORTERS
+    from classifier.config import DATASET_FORMATS
+    from classifier.data.datasets import IMPORTERS
 
     assert tuple(IMPORTERS) == DATASET_FORMATS[:-1] and DATASET_FORMATS[-1] == "csv"
 

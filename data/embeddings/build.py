@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     import model2vec
     from model2vec.distill import distill
 
-    model_dir = args.model_dir.resolve() if args.model_dir else find_model_dir()
+    source_dir = find_model_dir()
+    model_dir = args.model_dir.resolve() if args.model_dir else source_dir
     fine_tune = json.loads((model_dir / "fine_tune.json").read_text(encoding="utf-8")) if args.model_dir else None
     print(f"model dir: {model_dir}", file=sys.stderr)
     pca = None if args.pca_dims == 0 else args.pca_dims
@@ -251,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         "source_package": SOURCE_PACKAGE,
         "source_package_version": md.version(SOURCE_PACKAGE),
         "source_model": SOURCE_MODEL,
-        "source_model_sha256": sha256_file(find_model_dir() / "model.safetensors"),
+        "source_model_sha256": sha256_file(source_dir / "model.safetensors"),
         "fine_tune": fine_tune,
         "fine_tuned_model_sha256": sha256_file(model_dir / "model.safetensors") if fine_tune else None,
         "license": "Apache-2.0",

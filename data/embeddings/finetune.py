@@ -35,10 +35,23 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 from build import find_model_dir  # noqa: E402
 
-TOPICS = ("diplomacy", "security", "conflict", "markets", "other")  # the codebook's, as in classifier/config.py
+
+def _project_config():
+    """classifier/config.py read on its own (it needs only the standard library): this environment
+    has torch but not the project's package and its dependencies."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("headlines_config", HERE.parents[1] / "classifier" / "config.py")
+    config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(config)
+    return config
+
+
+TOPICS = _project_config().TOPICS
 EPOCHS = 1.0
 LEARNING_RATE = 5e-5
 BATCH_ROWS = 32
