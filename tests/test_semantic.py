@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -77,3 +79,22 @@ def test_a_table_with_pickled_objects_is_refused(tmp_path):
     np.savez(buffer, tokens=np.array(["a"], dtype=object), vectors=np.zeros((1, 2), dtype=np.float16))
     with pytest.raises(ValueError):
         load_table(buffer.getvalue())
+
+
+def test_build_refuses_a_model_dir_without_its_recipe(tmp_path):
+    # build.py distils finetune.py's output, whose recipe the table's card records; a plain
+    # directory is refused in one line before torch is imported
+    script = Path(__file__).resolve().parents[1] / "data" / "embeddings" / "build.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--model-dir", str(tmp_path), "--out", str(tmp_path / "t.npz")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert (
+        run.stderr.strip()
+        .splitlines()[-1]
+        .endswith(f"{tmp_path / 'fine_tune.json'}: not found; --model-dir takes what finetune.py writes")
+    )
+    assert "Traceback" not in run.stderr and not (tmp_path / "t.npz").exists()

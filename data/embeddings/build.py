@@ -196,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-dir", type=Path, default=None,
                     help="distil this sentence-transformer directory (finetune.py's output) instead of the package's")
     args = ap.parse_args(argv)
+    if args.model_dir and not (args.model_dir / "fine_tune.json").is_file():
+        ap.error(f"{args.model_dir / 'fine_tune.json'}: not found; --model-dir takes what finetune.py writes")
 
     import torch
 
