@@ -23,7 +23,6 @@ import hashlib
 import json
 import math
 import os
-import random
 import shutil
 import sys
 from pathlib import Path
@@ -81,8 +80,6 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    random.seed(SEED)
-    np.random.seed(SEED)
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
