@@ -171,7 +171,7 @@ TONE_LEXICON_BLEND = 0.3
 # SEMANTIC_WEIGHT_ON` turns it on with the weight chosen on that split.
 SEMANTIC_TABLE = Path(__file__).parent / "assets" / "semantic.npz"
 SEMANTIC_TABLE_SHA256 = (
-    "2b625d0ba145aba4f0b1fae89669ffd80bc5b7423d1d02fd03f18b1442844729"  # checked by the tests
+    "ceddd2edf4c9a8f7520255a529e21f9c8e89a064da0d53009f05b81615c3a900"  # checked by the tests
 )
 SEMANTIC_WEIGHT = 0.0
 SEMANTIC_WEIGHT_ON = 0.25
