@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import tempfile
 import warnings
 from pathlib import Path
 
-from classifier.config import AGNEWS_ENVIRONMENT
-from classifier.data.corpus import load_evaluation
-from classifier.data.datasets import load_dataset
+from classifier.data.corpus import Labelled, file_sha256, load_evaluation
+from classifier.data.datasets import agnews_labels, load_dataset
 from classifier.evaluation.baselines import ALL_BASELINES
 from classifier.evaluation.embeddings import available as embeddings_available
 from classifier.evaluation.metrics import evaluate
@@ -72,12 +70,16 @@ def main() -> None:
         if not path.exists():
             print(f"{name:<20} skipped: {path} not found")
             continue
-        if fmt == "agworld":  # the labels ship with the project; the titles come from the AG News file
-            os.environ[AGNEWS_ENVIRONMENT] = str(path)
-            path = ROOT / "data" / "agnews_world_labels.csv"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            data = load_seed(path) if name == "seed_headlines" else load_dataset(f"{fmt}:{path}")
+            if name == "seed_headlines":
+                data = load_seed(path)
+            elif fmt == "agworld":  # the labels ship with the project; the titles come from the AG News file
+                labels = ROOT / "data" / "agnews_world_labels.csv"
+                frame = agnews_labels(labels, source=path)
+                data = Labelled(frame=frame, path=f"agworld:{labels}", sha256=file_sha256(labels))
+            else:
+                data = load_dataset(f"{fmt}:{path}")
             metrics = evaluate(model, data, baselines=baselines, intervals=False)
         speeds = {"model": metrics.get("rows_per_second")} | {
             name: m.get("rows_per_second") for name, m in metrics.get("baselines", {}).items()

@@ -240,13 +240,15 @@ def agnews_path() -> Path:
     return Path(os.environ.get(AGNEWS_ENVIRONMENT) or DEFAULT_AGNEWS)
 
 
-def agnews_labels(path: str | Path, split: str | None = None) -> pd.DataFrame:
+def agnews_labels(
+    path: str | Path, split: str | None = None, source: str | Path | None = None
+) -> pd.DataFrame:
     """Codebook labels of AG News rows (keyed by `headline_key` of the title as `agnews` reads it)
-    joined to their titles from the AG News file at `agnews_path`.
+    joined to their titles from the AG News file `source` (default: `agnews_path`).
 
     AG News gives only coarse classes; these labels give its World rows the five topics and a tone.
     """
-    source = agnews_path()
+    source = agnews_path() if source is None else Path(source)
     if not source.exists():
         raise InputError(
             f"{source}: the AG News test file is not here; its codebook labels are keyed by hash and "
