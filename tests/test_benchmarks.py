@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import TINY_CORPUS
+
 from classifier.data.datasets import headline_key
-from tests.conftest import TINY_CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
 
