@@ -204,16 +204,14 @@ def test_agworld_labels_join_titles_as_agnews_reads_them(tmp_path, monkeypatch):
     assert frame["headline"].tolist() == ["Car bomb hits market (AP)", "Envoys meet over 'border' row"]
     assert frame["topic"].tolist() == ["security", "diplomacy"]
     assert frame["tone"].tolist() == [-1.0, 0.0]
+    monkeypatch.setenv("HEADLINES_AGNEWS", str(tmp_path / "absent.csv"))
+    with pytest.raises(InputError, match="absent.csv: the AG News test file is not here"):
+        load_dataset(f"agworld:{labels}")
     # an explicit source wins over the environment (benchmarks/accuracy.py passes its --dev copy)
     from classifier.data.datasets import agnews_labels
 
     with pytest.warns(UserWarning, match="1 labelled key"):
         assert agnews_labels(labels, source=source)["topic"].tolist() == ["security", "diplomacy"]
-    monkeypatch.setenv("HEADLINES_AGNEWS", str(tmp_path / "absent.csv"))
-    with pytest.raises(InputError, match="absent.csv: the AG News test file is not here"):
-        load_dataset(f"agworld:{labels}")
-    with pytest.warns(UserWarning, match="1 labelled key"):
-        assert len(agnews_labels(labels, source=source)) == 2
 
 
 @pytest.mark.skipif(not (SHARED_DEV / REAL["agnews"]).exists(), reason="../shared/dev is absent")
