@@ -166,7 +166,7 @@ TONE_LEXICON_BLEND = 0.3
 # the corpus's topics and tone (`make embeddings`), pooled per headline, unit length, times a
 # weight beside the TF-IDF views of both heads. Off by default (0): on the real development split
 # it did not win by the margin it had to (topic macro-F1 +0.021, tone r +0.009 against the same
-# model without it; it lifts macro-F1 on world wire news, +0.029) and it costs a third of the
+# model without it; it lifts macro-F1 on world wire news, +0.029) and it about doubles the
 # prediction time (README, "The semantic view"). `headlines train --semantic-weight
 # SEMANTIC_WEIGHT_ON` turns it on with the weight chosen on that split.
 SEMANTIC_TABLE = Path(__file__).parent / "assets" / "semantic.npz"
