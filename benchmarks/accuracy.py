@@ -14,8 +14,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from classifier.data.corpus import Labelled, file_sha256, load_evaluation
-from classifier.data.datasets import agnews_labels, load_dataset
+from classifier.data.corpus import load_evaluation
+from classifier.data.datasets import agnews_labels, labelled_set, load_dataset
 from classifier.evaluation.baselines import ALL_BASELINES
 from classifier.evaluation.embeddings import available as embeddings_available
 from classifier.evaluation.metrics import evaluate
@@ -76,8 +76,7 @@ def main() -> None:
                 data = load_seed(path)
             elif fmt == "agworld":  # the labels ship with the project; the titles come from the AG News file
                 labels = ROOT / "data" / "agnews_world_labels.csv"
-                frame = agnews_labels(labels, source=path)
-                data = Labelled(frame=frame, path=f"agworld:{labels}", sha256=file_sha256(labels))
+                data = labelled_set(fmt, labels, agnews_labels(labels, source=path))
             else:
                 data = load_dataset(f"{fmt}:{path}")
             metrics = evaluate(model, data, baselines=baselines, intervals=False)

@@ -47,6 +47,7 @@ __all__ = [
     "agnews_path",
     "cnh_psx",
     "headline_key",
+    "labelled_set",
     "load_dataset",
     "parse_dataset_spec",
     "phrasebank",
@@ -321,5 +322,11 @@ def load_dataset(
     fmt, path = parse_dataset_spec(spec)
     if fmt == "csv":
         return load_evaluation(path, text_column, topic_column, tone_column, tone_scale)
-    frame = IMPORTERS[fmt](path)
+    return labelled_set(fmt, path, IMPORTERS[fmt](path))
+
+
+def labelled_set(fmt: str, path: str | Path, frame: pd.DataFrame) -> Labelled:
+    """Rows an importer of `fmt` read from `path`, named 'FORMAT:PATH' and identified by the file's
+    sha256, as `load_dataset` returns them (for callers that run an importer with its own arguments).
+    """
     return Labelled(frame=frame.reset_index(drop=True), path=f"{fmt}:{path}", sha256=file_sha256(path))
